@@ -1,0 +1,5 @@
+# Baseline of the paper's Table 1 on hBN: Mask R-CNN R101-FPN, 10k iterations, batch 48.
+_base_ = [
+    '../_base_/models/mask-rcnn_r101_fpn.py', '../_base_/datasets/hbn.py',
+    '../_base_/schedules/schedule_10k.py', '../_base_/default_runtime.py'
+]

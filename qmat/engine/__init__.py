@@ -1,0 +1,11 @@
+from .checkpoint import (PlainCheckpointHook, UnsafeCheckpointError, load_local_checkpoint,
+                         register_safe_checkpoint_types)
+from .config import check_coco_file, check_dataset_files, load_config
+from .distributed import setup_cpu_distributed
+from .runner import build_runner, set_work_dir
+
+__all__ = [
+    'PlainCheckpointHook', 'UnsafeCheckpointError', 'load_local_checkpoint',
+    'register_safe_checkpoint_types', 'check_coco_file', 'check_dataset_files', 'load_config',
+    'setup_cpu_distributed', 'build_runner', 'set_work_dir'
+]

@@ -1,0 +1,166 @@
+"""Checkpoints that load under ``torch.load(weights_only=True)`` and nothing else.
+
+torch >= 2.6 loads with ``weights_only=True``, which refuses every global that is not allow-listed.
+mmengine 0.10.7 writes a ``HistoryBuffer`` per logged scalar into each checkpoint; its pickle holds numpy
+arrays and ``getattr(HistoryBuffer, 'min')``-style references to its statistics methods. qmat deals with
+this at two ends:
+
+* What qmat writes is plain: :class:`PlainCheckpointHook` turns every ``HistoryBuffer`` and numpy value
+  of a checkpoint into Python lists and numbers before it is saved (and rebuilds the buffers when it is
+  loaded), so a qmat checkpoint needs no allow-list at all.
+* What qmat reads may come from stock mmengine/mmdet: :func:`register_safe_checkpoint_types` allow-lists
+  exactly the types those write, and maps ``builtins.getattr`` to :func:`history_buffer_statistic`, which
+  only returns HistoryBuffer's four statistics methods, so ``getattr`` itself is never allow-listed.
+
+Every local checkpoint load (``--resume``, ``load_from``, ``tools/test.py CONFIG CKPT``) goes through
+:func:`load_local_checkpoint`, which always passes ``weights_only=True`` (also on torch < 2.6) and turns a
+refusal into an :class:`UnsafeCheckpointError` naming the file and the offending global.
+"""
+import os.path as osp
+import pickle
+import re
+from typing import Any, Callable, Dict, List, Optional, Union
+
+import numpy as np
+import torch
+from mmengine.hooks import Hook
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import CheckpointLoader
+
+from mmdet.registry import HOOKS
+
+# HistoryBuffer pickles its class-level statistics methods by name (see HistoryBuffer.__getstate__).
+HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+PLAIN_BUFFER_TAG = '__qmat_history_buffer__'
+
+
+class UnsafeCheckpointError(RuntimeError):
+    """A checkpoint holds something other than tensors and allow-listed types."""
+
+
+def history_buffer_statistic(owner: Any, name: str) -> Callable:
+    """Stand-in for ``builtins.getattr`` while unpickling: resolves only ``HistoryBuffer.<statistic>``.
+
+    Args:
+        owner: The object the pickle asks an attribute of; must be the HistoryBuffer class.
+        name: The attribute; must be one of HistoryBuffer's default statistics methods.
+    """
+    if owner is HistoryBuffer and name in HISTORY_BUFFER_STATISTICS:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'Unsupported global: GLOBAL builtins.getattr on {owner!r}.{name} '
+        '(only HistoryBuffer statistics methods are allowed)')
+
+
+def _numpy_core(module: str) -> List[tuple]:
+    """numpy 1 pickles name ``numpy.core.multiarray``, numpy 2 ``numpy._core.multiarray``."""
+    try:
+        multiarray = np._core.multiarray  # numpy >= 2
+    except AttributeError:  # pragma: no cover - numpy 1.x
+        multiarray = np.core.multiarray
+    fn = getattr(multiarray, module)
+    return [(fn, f'numpy.core.multiarray.{module}'), (fn, f'numpy._core.multiarray.{module}')]
+
+
+def safe_checkpoint_globals() -> List[Union[Callable, tuple]]:
+    """The exact globals that mmengine 0.10.7 / mmdet 3.3.0 checkpoints contain besides tensors."""
+    allowed: List[Union[Callable, tuple]] = [
+        HistoryBuffer,
+        (history_buffer_statistic, 'builtins.getattr'),
+        np.ndarray,
+        np.dtype,
+        *_numpy_core('_reconstruct'),
+        *_numpy_core('scalar'),
+    ]
+    # numpy >= 1.25 pickles dtype instances through their DType classes.
+    for dtype_class in ('Float64DType', 'Int64DType'):
+        if hasattr(np, 'dtypes') and hasattr(np.dtypes, dtype_class):
+            allowed.append(getattr(np.dtypes, dtype_class))
+    return allowed
+
+
+def register_safe_checkpoint_types() -> None:
+    """Allow-list :func:`safe_checkpoint_globals` for ``torch.load(weights_only=True)``; idempotent."""
+    add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
+    if add_safe_globals is not None:  # torch >= 2.4; older torch reads qmat's plain checkpoints only
+        add_safe_globals(safe_checkpoint_globals())
+
+
+def _refusal_reason(error: Exception) -> str:
+    match = re.search(r'(Unsupported global: GLOBAL [\w.]+|Trying to load unsupported GLOBAL [\w.]+'
+                      r'|Unsupported operand \d+|[^\n]*only HistoryBuffer[^\n]*)', str(error))
+    return match.group(0) if match else str(error).strip().splitlines()[-1]
+
+
+@CheckpointLoader.register_scheme(prefixes='', force=True)
+def load_local_checkpoint(filename: str, map_location: Optional[Union[str, Callable]] = None) -> Any:
+    """Load a local checkpoint with ``weights_only=True`` (replaces mmengine's local loader).
+
+    Args:
+        filename: Path of the checkpoint.
+        map_location: As for :func:`torch.load`.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        UnsafeCheckpointError: The file holds a global that is not allow-listed; nothing was executed.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint {filename} does not exist')
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise UnsafeCheckpointError(
+            f'refused to load checkpoint {filename}: {_refusal_reason(error)}; qmat loads checkpoints '
+            'with weights_only=True and only allow-lists the types mmengine/mmdet write') from None
+
+
+def to_plain(value: Any) -> Any:
+    """Recursively turn numpy arrays and scalars into Python lists and numbers."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return type(value)((key, to_plain(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)) and not hasattr(value, '_fields'):
+        return type(value)(to_plain(item) for item in value)
+    return value
+
+
+def plain_history_buffer(buffer: HistoryBuffer) -> Dict[str, Any]:
+    """A HistoryBuffer as a dict of Python lists (what :func:`history_buffer_from_plain` reads)."""
+    log, count = buffer.data
+    return {PLAIN_BUFFER_TAG: True, 'max_length': int(buffer.max_length),
+            'log': log.tolist(), 'count': count.tolist()}
+
+
+def history_buffer_from_plain(state: Dict[str, Any]) -> HistoryBuffer:
+    return HistoryBuffer(state['log'], state['count'], state['max_length'])
+
+
+@HOOKS.register_module()
+class PlainCheckpointHook(Hook):
+    """Write checkpoints without numpy or HistoryBuffer pickles, and read them back.
+
+    Saved checkpoints then load with plain ``torch.load(path, weights_only=True)``, with or without qmat.
+    """
+
+    priority = 'VERY_LOW'  # after every hook that adds to the checkpoint
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        hub = checkpoint.get('message_hub')
+        if isinstance(hub, dict):
+            hub['log_scalars'] = type(hub['log_scalars'])(
+                (key, plain_history_buffer(value) if isinstance(value, HistoryBuffer) else value)
+                for key, value in hub['log_scalars'].items())
+            hub['runtime_info'] = to_plain(hub['runtime_info'])
+        if 'meta' in checkpoint:
+            checkpoint['meta'] = to_plain(checkpoint['meta'])
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        hub = checkpoint.get('message_hub')
+        if isinstance(hub, dict) and isinstance(hub.get('log_scalars'), dict):
+            for key, value in hub['log_scalars'].items():
+                if isinstance(value, dict) and value.get(PLAIN_BUFFER_TAG):
+                    hub['log_scalars'][key] = history_buffer_from_plain(value)

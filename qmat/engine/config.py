@@ -1,0 +1,111 @@
+"""Loading a config and checking the files it points at before a Runner is built.
+
+A missing config, a data root without its annotation file or a file that is not COCO json would otherwise
+surface deep inside mmengine as a traceback; these checks turn them into one line that names the path.
+"""
+import json
+import os.path as osp
+from typing import Iterator, List, Optional, Sequence
+
+from mmengine.config import Config, ConfigDict
+
+from qmat.utils.errors import UserInputError
+
+COCO_KEYS = ('images', 'annotations', 'categories')
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config file (importing its ``custom_imports``) and merge ``--cfg-options`` into it.
+
+    Raises:
+        UserInputError: The file does not exist or cannot be read as an mmengine config.
+    """
+    if not osp.isfile(path):
+        raise UserInputError(f'config file {path} does not exist')
+    try:
+        cfg = Config.fromfile(path)
+    except Exception as error:  # mmengine raises many kinds; all mean "this config cannot be read"
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UserInputError(f'config {path} could not be loaded: {message}') from None
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def _datasets(dataset_cfg: ConfigDict) -> Iterator[ConfigDict]:
+    """The leaf datasets of a dataset config (through RepeatDataset, ConcatDataset and the like)."""
+    if 'datasets' in dataset_cfg:
+        for child in dataset_cfg['datasets']:
+            yield from _datasets(child)
+    elif 'dataset' in dataset_cfg:
+        yield from _datasets(dataset_cfg['dataset'])
+    else:
+        yield dataset_cfg
+
+
+def _join(data_root: Optional[str], path: str) -> str:
+    return path if not data_root or osp.isabs(path) else osp.join(data_root, path)
+
+
+def check_coco_file(path: str, classes: Optional[Sequence[str]] = None, what: str = 'annotation') -> dict:
+    """Check that ``path`` is COCO json and, if ``classes`` is given, that it defines each class.
+
+    Returns:
+        The parsed json.
+    """
+    if not osp.isfile(path):
+        raise UserInputError(f'{what} file {path} does not exist')
+    try:
+        with open(path, encoding='utf-8') as f:
+            coco = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise UserInputError(f'{what} file {path} is not valid JSON: {error}') from None
+    missing = [key for key in COCO_KEYS if not isinstance(coco, dict) or not isinstance(coco.get(key), list)]
+    if missing:
+        raise UserInputError(f'{what} file {path} is not COCO json: no list under {", ".join(missing)}')
+    if classes:
+        names = [str(cat.get('name')) for cat in coco['categories'] if isinstance(cat, dict)]
+        unknown = [name for name in classes if name not in names]
+        if unknown:
+            raise UserInputError(
+                f'{what} file {path} has no categories named {unknown} (it has {names}); '
+                'set metainfo.classes in the dataset config to the names the file uses')
+    return coco
+
+
+def check_dataset_files(cfg: Config, splits: Sequence[str]) -> List[str]:
+    """Check the annotation files and image folders of ``{split}_dataloader`` for each split.
+
+    Args:
+        cfg: The full config.
+        splits: Any of ``'train'``, ``'val'``, ``'test'``.
+
+    Returns:
+        The annotation files that were checked.
+    """
+    checked = []
+    for split in splits:
+        loader = cfg.get(f'{split}_dataloader')
+        if not loader:
+            continue
+        for dataset in _datasets(loader['dataset']):
+            data_root = dataset.get('data_root')
+            if data_root and not osp.isdir(data_root):
+                raise UserInputError(f'{split} data_root {data_root} is not a directory')
+            ann_file = dataset.get('ann_file')
+            if not ann_file:
+                continue
+            ann_path = _join(data_root, ann_file)
+            classes = (dataset.get('metainfo') or {}).get('classes')
+            check_coco_file(ann_path, classes, what=f'{split} annotation')
+            image_dir = (dataset.get('data_prefix') or {}).get('img')
+            if image_dir is not None and not osp.isdir(_join(data_root, image_dir)):
+                raise UserInputError(
+                    f'{split} image folder {_join(data_root, image_dir)} does not exist (from data_prefix.img)')
+            checked.append(ann_path)
+        evaluator = cfg.get(f'{split}_evaluator')
+        for metric in evaluator if isinstance(evaluator, list) else [evaluator] if evaluator else []:
+            ann_file = metric.get('ann_file')
+            if ann_file and ann_file not in checked and not osp.isfile(ann_file):
+                raise UserInputError(f'{split}_evaluator.ann_file {ann_file} does not exist')
+    return checked

@@ -1,0 +1,28 @@
+"""Building an mmengine Runner the way tools/train.py and tools/test.py need it."""
+import os.path as osp
+from typing import Optional, Sequence
+
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from mmdet.registry import RUNNERS
+
+from .config import check_dataset_files
+from .distributed import setup_cpu_distributed
+
+
+def set_work_dir(cfg: Config, config_path: str, work_dir: Optional[str] = None) -> None:
+    """Work dir priority, as in mmdet: command line, then the config, then ./work_dirs/<config name>."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def build_runner(cfg: Config, splits: Sequence[str]) -> Runner:
+    """Check the data files of ``splits``, set up CPU distributed training if needed, build the Runner."""
+    check_dataset_files(cfg, splits)
+    setup_cpu_distributed(cfg)
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    return RUNNERS.build(cfg)

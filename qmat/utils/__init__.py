@@ -1,0 +1,3 @@
+from .errors import UserInputError, run_cli
+
+__all__ = ['UserInputError', 'run_cli']

@@ -1,0 +1,55 @@
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SYNTHETIC_CONFIG = osp.join(REPO, 'configs', 'synthetic', 'mask-rcnn_r18_fpn_400i_synthetic.py')
+
+
+def run_tool(*args, timeout=900, env=None):
+    """Run ``python tools/<args>`` (or ``bash tools/<x>.sh``) from the repository root, as a user would."""
+    command = ['bash', *args] if args[0].endswith('.sh') else [sys.executable, *args]
+    full_env = dict(os.environ, PYTHONUNBUFFERED='1', PYTHON=sys.executable, **(env or {}))
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+def tiny_run_options(data_root, max_iters, checkpoint_interval=None, workers=0):
+    """--cfg-options that point the synthetic config at ``data_root`` and shorten it to ``max_iters``."""
+    root = data_root.rstrip('/') + '/'
+    options = [
+        f'train_dataloader.dataset.data_root={root}', f'val_dataloader.dataset.data_root={root}',
+        f'test_dataloader.dataset.data_root={root}',
+        f'val_evaluator.ann_file={root}annotations/instances_val2019.json',
+        f'test_evaluator.ann_file={root}annotations/instances_val2019.json',
+        f'train_cfg.max_iters={max_iters}', f'train_cfg.val_interval={max_iters}',
+        f'default_hooks.checkpoint.interval={checkpoint_interval or max_iters}',
+        'default_hooks.logger.interval=1', 'log_processor.window_size=1',
+        f'train_dataloader.num_workers={workers}', f'val_dataloader.num_workers={workers}',
+        f'test_dataloader.num_workers={workers}', 'train_dataloader.batch_size=2',
+        'randomness.seed=0',
+    ]
+    return ['--cfg-options', *options]
+
+
+def parse_cfg_options(options):
+    """The dict that tools/train.py makes of ``--cfg-options ...`` (values parsed as mmengine does)."""
+    import argparse
+
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(options).cfg_options
+
+
+@pytest.fixture(scope='session')
+def synthetic_root(tmp_path_factory):
+    """A tiny synthetic flake set in the paper's layout (written once per test session)."""
+    from qmat.datasets import generate_dataset
+
+    root = str(tmp_path_factory.mktemp('synthetic'))
+    generate_dataset(root, {'train': 8, 'val': 4}, image_size=(128, 128), flakes_per_image=(2, 5),
+                     radius_range=(8, 24), seed=0)
+    return root

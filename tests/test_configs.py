@@ -1,0 +1,61 @@
+"""Every config under configs/ loads and builds its model (no download); the paper's settings hold."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from conftest import REPO
+from mmdet.registry import MODELS
+from mmdet.utils import register_all_modules
+
+CONFIGS = sorted(p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+                 if '_base_' not in p)
+MATERIALS = ('graphene', 'hbn', 'mos2', 'wte2')
+
+
+def config_id(path):
+    return osp.relpath(path, osp.join(REPO, 'configs'))
+
+
+def test_there_is_a_baseline_per_material():
+    names = {osp.basename(p) for p in CONFIGS}
+    assert {f'mask-rcnn_r101_fpn_10k_{m}.py' for m in MATERIALS} <= names
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=config_id)
+def test_config_builds_its_model(path):
+    register_all_modules()
+    cfg = Config.fromfile(path)
+    assert cfg.custom_imports == dict(imports=['qmat'], allow_failed_imports=False)
+    assert cfg.default_scope == 'mmdet'
+    assert osp.basename(path).startswith('mask-rcnn_'), 'configs are named {model}_{backbone}_{neck}_...'
+    cfg.model.backbone.init_cfg = None  # no ImageNet download in tests
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    assert model.roi_head.bbox_head.num_classes == len(cfg.train_dataloader.dataset.metainfo.classes) == 3
+
+
+@pytest.mark.parametrize('material', MATERIALS)
+def test_paper_setup(material):
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'baseline', f'mask-rcnn_r101_fpn_10k_{material}.py'))
+    assert cfg.model.backbone.depth == 101 and cfg.model.neck.type == 'FPN'
+    assert cfg.model.backbone.init_cfg.checkpoint.startswith('https://')  # no torchvision needed
+    assert len(cfg.model.rpn_head.anchor_generator.ratios) * len(cfg.model.rpn_head.anchor_generator.scales) == 3
+    assert cfg.train_cfg.max_iters == 10000
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.momentum, optimizer.weight_decay) == ('SGD', 0.02, 0.9, 1e-4)
+    warmup, steps = cfg.param_scheduler
+    assert warmup.type == 'LinearLR' and warmup.end > 0
+    assert steps.milestones == [5000, 8000] and steps.gamma == 0.1
+    assert cfg.auto_scale_lr == dict(enable=True, base_batch_size=48)
+    assert cfg.train_dataloader.batch_size * 4 == 48
+    root = f'data/{material}/'
+    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
+        assert loader.dataset.data_root == root
+    assert cfg.train_dataloader.dataset.ann_file == 'annotations/instances_train2019.json'
+    assert cfg.train_dataloader.dataset.data_prefix.img == 'train2019/'
+    assert cfg.val_dataloader.dataset.data_prefix.img == 'val2019/'
+    assert cfg.val_evaluator.ann_file == root + 'annotations/instances_val2019.json'
+    assert cfg.val_evaluator.metric == ['bbox', 'segm']
+    assert cfg.train_dataloader.dataset.metainfo.classes == ('mono', 'few', 'thick')

@@ -1,0 +1,81 @@
+"""Config loading and the pre-flight checks of data files: one clear error naming the path."""
+import json
+import os.path as osp
+
+import pytest
+
+from conftest import SYNTHETIC_CONFIG
+from qmat.engine import check_coco_file, check_dataset_files, load_config
+from qmat.utils import UserInputError
+
+
+def synthetic_cfg(root):
+    return load_config(SYNTHETIC_CONFIG, {
+        'train_dataloader.dataset.data_root': root + '/', 'val_dataloader.dataset.data_root': root + '/',
+        'test_dataloader.dataset.data_root': root + '/',
+        'val_evaluator.ann_file': osp.join(root, 'annotations/instances_val2019.json'),
+        'test_evaluator.ann_file': osp.join(root, 'annotations/instances_val2019.json')})
+
+
+def test_missing_config(tmp_path):
+    with pytest.raises(UserInputError, match='config file .*nope.py does not exist'):
+        load_config(str(tmp_path / 'nope.py'))
+
+
+def test_broken_config(tmp_path):
+    path = tmp_path / 'broken.py'
+    path.write_text('model = dict(\n')
+    with pytest.raises(UserInputError, match='broken.py could not be loaded'):
+        load_config(str(path))
+
+
+def test_cfg_options_are_merged():
+    cfg = load_config(SYNTHETIC_CONFIG, {'train_cfg.max_iters': 7})
+    assert cfg.train_cfg.max_iters == 7
+    assert cfg.custom_imports == dict(imports=['qmat'], allow_failed_imports=False)
+
+
+def test_valid_synthetic_data_passes(synthetic_root):
+    checked = check_dataset_files(synthetic_cfg(synthetic_root), ('train', 'val', 'test'))
+    assert checked == [osp.join(synthetic_root + '/', f'annotations/instances_{s}2019.json')
+                       for s in ('train', 'val', 'val')]
+
+
+def test_data_root_without_annotation_file(tmp_path):
+    (tmp_path / 'train2019').mkdir()
+    with pytest.raises(UserInputError, match=r'train annotation file .*instances_train2019.json does not exist'):
+        check_dataset_files(synthetic_cfg(str(tmp_path)), ('train',))
+
+
+def test_missing_data_root(tmp_path):
+    with pytest.raises(UserInputError, match='data_root .*absent/ is not a directory'):
+        check_dataset_files(synthetic_cfg(str(tmp_path / 'absent')), ('train',))
+
+
+def test_annotation_file_that_does_not_parse(tmp_path):
+    path = tmp_path / 'bad.json'
+    path.write_text('{"images": [')
+    with pytest.raises(UserInputError, match='bad.json is not valid JSON'):
+        check_coco_file(str(path))
+
+
+def test_json_that_is_not_coco(tmp_path):
+    path = tmp_path / 'list.json'
+    path.write_text(json.dumps({'images': [], 'annotations': {}}))
+    with pytest.raises(UserInputError, match='list.json is not COCO json: no list under annotations, categories'):
+        check_coco_file(str(path))
+
+
+def test_class_names_must_exist_in_the_file(tmp_path):
+    path = tmp_path / 'cats.json'
+    path.write_text(json.dumps({'images': [], 'annotations': [], 'categories': [{'id': 1, 'name': 'mono'}]}))
+    assert check_coco_file(str(path), ['mono'])['categories'][0]['name'] == 'mono'
+    with pytest.raises(UserInputError, match=r"no categories named \['thick'\] \(it has \['mono'\]\)"):
+        check_coco_file(str(path), ['mono', 'thick'])
+
+
+def test_missing_image_folder(synthetic_root, tmp_path):
+    cfg = synthetic_cfg(synthetic_root)
+    cfg.train_dataloader.dataset.data_prefix.img = 'elsewhere/'
+    with pytest.raises(UserInputError, match='train image folder .*elsewhere/ does not exist'):
+        check_dataset_files(cfg, ('train',))

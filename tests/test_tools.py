@@ -1,0 +1,150 @@
+"""tools/ as a user runs them: train, test, resume, torchrun DDP on CPU, and one-line errors."""
+import json
+import os
+import os.path as osp
+import random
+
+import pytest
+import torch
+
+from conftest import SYNTHETIC_CONFIG, parse_cfg_options, run_tool, tiny_run_options
+from test_checkpoint import RunsCode, loads_without_qmat
+
+
+def assert_ok(result):
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    assert 'Traceback' not in result.stderr, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: '), result.stderr[-2000:]
+    for fragment in fragments:
+        assert fragment in last, last
+
+
+@pytest.mark.slow
+def test_train_then_test_reports_bbox_and_segm_map(synthetic_root, tmp_path):
+    work = str(tmp_path / 'train')
+    assert_ok(run_tool('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', work,
+                       *tiny_run_options(synthetic_root, max_iters=4)))
+    checkpoint = osp.join(work, 'iter_4.pth')
+    assert osp.isfile(checkpoint)
+    assert loads_without_qmat(checkpoint)
+
+    out = str(tmp_path / 'test')
+    result = run_tool('tools/test.py', SYNTHETIC_CONFIG, checkpoint, '--work-dir', out,
+                      '--out', osp.join(out, 'predictions.pkl'), '--show-dir', 'pictures',
+                      *tiny_run_options(synthetic_root, max_iters=4))
+    assert_ok(result)
+    for key in ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/segm_mAP', 'coco/segm_mAP_75'):
+        assert key in result.stdout + result.stderr
+    assert osp.isfile(osp.join(out, 'predictions.pkl'))
+    pictures = [f for _, _, files in os.walk(out) for f in files if f.endswith('.png')]
+    assert len(pictures) == 4  # one per validation image
+
+
+@pytest.mark.slow
+def test_resume_continues_iterations_optimizer_and_weights(synthetic_root, tmp_path):
+    from mmengine.runner import Runner
+
+    from qmat.engine import load_config
+
+    work = str(tmp_path / 'work')
+    assert_ok(run_tool('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', work,
+                       *tiny_run_options(synthetic_root, max_iters=2)))
+    first = osp.join(work, 'iter_2.pth')
+    saved = torch.load(first, weights_only=True)
+    assert saved['meta']['iter'] == 2
+
+    # the resumed runner starts exactly where the checkpoint left off
+    cfg = load_config(SYNTHETIC_CONFIG, parse_cfg_options(tiny_run_options(synthetic_root, max_iters=4)))
+    cfg.work_dir, cfg.resume, cfg.load_from = str(tmp_path / 'inspect'), True, first
+    cfg.train_cfg.max_iters = 4
+    runner = Runner.from_cfg(cfg)
+    runner.load_or_resume()
+    assert runner.iter == 2
+    for name, value in runner.model.state_dict().items():
+        assert torch.equal(value, saved['state_dict'][name]), name
+    state = runner.optim_wrapper.state_dict()['state']
+    assert len(state) == len(saved['optimizer']['state']) > 0
+    for key, param_state in saved['optimizer']['state'].items():
+        assert torch.equal(state[key]['momentum_buffer'], param_state['momentum_buffer'])
+    assert len(runner.message_hub.get_scalar('train/loss').data[0]) == 2
+
+    # and the command-line resume trains on to iteration 4
+    result = run_tool('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', work, '--resume', first,
+                      *tiny_run_options(synthetic_root, max_iters=4))
+    assert_ok(result)
+    assert 'resumed epoch: 0, iter: 2' in result.stdout + result.stderr
+    final = torch.load(osp.join(work, 'iter_4.pth'), weights_only=True)
+    assert final['meta']['iter'] == 4
+    history = final['message_hub']['log_scalars']['train/loss']
+    assert len(history['log']) == 4 and history['log'][:2] == saved['message_hub']['log_scalars']['train/loss']['log']
+    assert any(not torch.equal(final['state_dict'][k], saved['state_dict'][k]) for k in saved['state_dict'])
+    assert any(not torch.equal(final['optimizer']['state'][k]['momentum_buffer'], v['momentum_buffer'])
+               for k, v in saved['optimizer']['state'].items())
+
+
+@pytest.mark.slow
+def test_dist_train_two_processes_on_cpu(synthetic_root, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('checks the gloo path for machines without a GPU')
+    work = str(tmp_path / 'ddp')
+    result = run_tool('tools/dist_train.sh', SYNTHETIC_CONFIG, '2', '--work-dir', work,
+                      *tiny_run_options(synthetic_root, max_iters=2),
+                      env={'PORT': str(random.randint(20000, 40000))})
+    assert_ok(result)
+    log = result.stdout + result.stderr
+    assert 'Distributed training: True' in log and 'GPU number: 2' in log  # mmengine's words for world size
+    assert "dist_cfg: {'backend': 'gloo'}" in log
+    checkpoint = torch.load(osp.join(work, 'iter_2.pth'), weights_only=True)
+    assert checkpoint['meta']['iter'] == 2
+
+
+def test_missing_config_is_one_line(tmp_path):
+    assert_one_line_error(run_tool('tools/train.py', str(tmp_path / 'no_such_config.py')),
+                          'no_such_config.py', 'does not exist')
+
+
+def test_data_root_without_annotations_is_one_line(tmp_path):
+    result = run_tool('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', str(tmp_path / 'w'),
+                      *tiny_run_options(str(tmp_path), max_iters=1))
+    assert_one_line_error(result, osp.join(str(tmp_path), 'annotations', 'instances_train2019.json'))
+
+
+def test_annotation_file_that_does_not_parse_is_one_line(synthetic_root, tmp_path):
+    root = tmp_path / 'broken'
+    (root / 'annotations').mkdir(parents=True)
+    (root / 'train2019').mkdir()
+    (root / 'annotations' / 'instances_train2019.json').write_text('{"images": [1, 2')
+    result = run_tool('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', str(tmp_path / 'w'),
+                      *tiny_run_options(str(root), max_iters=1))
+    assert_one_line_error(result, 'instances_train2019.json', 'not valid JSON')
+
+
+def test_unsafe_checkpoint_is_refused_by_test_py(synthetic_root, tmp_path):
+    marker = str(tmp_path / 'was_executed')
+    checkpoint = str(tmp_path / 'evil.pth')
+    torch.save({'state_dict': {}, 'meta': {}, 'payload': RunsCode(marker)}, checkpoint)
+    result = run_tool('tools/test.py', SYNTHETIC_CONFIG, checkpoint, '--work-dir', str(tmp_path / 'w'),
+                      *tiny_run_options(synthetic_root, max_iters=1))
+    assert_one_line_error(result, 'refused to load checkpoint', 'evil.pth')
+    assert not osp.exists(marker)
+
+
+def test_missing_checkpoint_is_one_line(synthetic_root, tmp_path):
+    result = run_tool('tools/test.py', SYNTHETIC_CONFIG, str(tmp_path / 'none.pth'),
+                      *tiny_run_options(synthetic_root, max_iters=1))
+    assert_one_line_error(result, 'none.pth', 'does not exist')
+
+
+def test_generate_synthetic_cli(tmp_path):
+    result = run_tool('tools/generate_synthetic.py', str(tmp_path / 'set'), '--train', '2', '--val', '1',
+                      '--size', '64', '64')
+    assert_ok(result)
+    with open(tmp_path / 'set' / 'annotations' / 'instances_val2019.json') as f:
+        assert len(json.load(f)['images']) == 1
+    assert_one_line_error(run_tool('tools/generate_synthetic.py', str(tmp_path / 'bad'), '--size', '32', '32',
+                                   '--radius', '4', '20'), 'radius_range')
