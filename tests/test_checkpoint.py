@@ -16,7 +16,6 @@ from qmat.engine import PlainCheckpointHook, UnsafeCheckpointError, load_local_c
 from qmat.engine.checkpoint import history_buffer_statistic, to_plain
 
 
-
 def loads_without_qmat(path):
     """Whether a fresh interpreter that never imported qmat loads ``path`` with weights_only=True."""
     code = 'import sys, torch; torch.load(sys.argv[1], weights_only=True)'

@@ -3,11 +3,10 @@ import glob
 import os.path as osp
 
 import pytest
-from mmengine.config import Config
-
 from conftest import REPO
 from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
+from mmengine.config import Config
 
 CONFIGS = sorted(p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
                  if '_base_' not in p)
@@ -41,10 +40,12 @@ def test_paper_setup(material):
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'baseline', f'mask-rcnn_r101_fpn_10k_{material}.py'))
     assert cfg.model.backbone.depth == 101 and cfg.model.neck.type == 'FPN'
     assert cfg.model.backbone.init_cfg.checkpoint.startswith('https://')  # no torchvision needed
-    assert len(cfg.model.rpn_head.anchor_generator.ratios) * len(cfg.model.rpn_head.anchor_generator.scales) == 3
+    anchors = cfg.model.rpn_head.anchor_generator
+    assert len(anchors.ratios) * len(anchors.scales) == 3
     assert cfg.train_cfg.max_iters == 10000
     optimizer = cfg.optim_wrapper.optimizer
-    assert (optimizer.type, optimizer.lr, optimizer.momentum, optimizer.weight_decay) == ('SGD', 0.02, 0.9, 1e-4)
+    assert (optimizer.type, optimizer.lr, optimizer.momentum, optimizer.weight_decay) == \
+        ('SGD', 0.02, 0.9, 1e-4)
     warmup, steps = cfg.param_scheduler
     assert warmup.type == 'LinearLR' and warmup.end > 0
     assert steps.milestones == [5000, 8000] and steps.gamma == 0.1

@@ -3,8 +3,8 @@ import json
 import os.path as osp
 
 import pytest
-
 from conftest import SYNTHETIC_CONFIG
+
 from qmat.engine import check_coco_file, check_dataset_files, load_config
 from qmat.utils import UserInputError
 
@@ -43,7 +43,8 @@ def test_valid_synthetic_data_passes(synthetic_root):
 
 def test_data_root_without_annotation_file(tmp_path):
     (tmp_path / 'train2019').mkdir()
-    with pytest.raises(UserInputError, match=r'train annotation file .*instances_train2019.json does not exist'):
+    with pytest.raises(UserInputError,
+                       match=r'train annotation file .*instances_train2019.json does not exist'):
         check_dataset_files(synthetic_cfg(str(tmp_path)), ('train',))
 
 
@@ -62,7 +63,8 @@ def test_annotation_file_that_does_not_parse(tmp_path):
 def test_json_that_is_not_coco(tmp_path):
     path = tmp_path / 'list.json'
     path.write_text(json.dumps({'images': [], 'annotations': {}}))
-    with pytest.raises(UserInputError, match='list.json is not COCO json: no list under annotations, categories'):
+    with pytest.raises(UserInputError,
+                       match='list.json is not COCO json: no list under annotations, categories'):
         check_coco_file(str(path))
 
 

@@ -46,8 +46,8 @@ def test_flakes_do_not_overlap(synthetic_root):
 def test_same_seed_same_files(tmp_path):
     a, b, c = (str(tmp_path / n) for n in 'abc')
     for root, seed in ((a, 1), (b, 1), (c, 2)):
-        generate_dataset(root, {'train': 2}, image_size=(64, 64), flakes_per_image=(1, 3), radius_range=(4, 12),
-                         seed=seed)
+        generate_dataset(root, {'train': 2}, image_size=(64, 64), flakes_per_image=(1, 3),
+                         radius_range=(4, 12), seed=seed)
     assert load(a, 'train') == load(b, 'train') != load(c, 'train')
     assert (cv2.imread(osp.join(a, 'train2019', 'train_00000.png')) ==
             cv2.imread(osp.join(b, 'train2019', 'train_00000.png'))).all()

@@ -6,7 +6,6 @@ import random
 
 import pytest
 import torch
-
 from conftest import SYNTHETIC_CONFIG, parse_cfg_options, run_tool, tiny_run_options
 from test_checkpoint import RunsCode, loads_without_qmat
 
@@ -81,7 +80,8 @@ def test_resume_continues_iterations_optimizer_and_weights(synthetic_root, tmp_p
     final = torch.load(osp.join(work, 'iter_4.pth'), weights_only=True)
     assert final['meta']['iter'] == 4
     history = final['message_hub']['log_scalars']['train/loss']
-    assert len(history['log']) == 4 and history['log'][:2] == saved['message_hub']['log_scalars']['train/loss']['log']
+    assert len(history['log']) == 4
+    assert history['log'][:2] == saved['message_hub']['log_scalars']['train/loss']['log']
     assert any(not torch.equal(final['state_dict'][k], saved['state_dict'][k]) for k in saved['state_dict'])
     assert any(not torch.equal(final['optimizer']['state'][k]['momentum_buffer'], v['momentum_buffer'])
                for k, v in saved['optimizer']['state'].items())

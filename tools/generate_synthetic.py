@@ -3,11 +3,13 @@ import argparse
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Generate synthetic flake micrographs with COCO annotations')
+    parser = argparse.ArgumentParser(
+        description='Generate synthetic flake micrographs with COCO annotations')
     parser.add_argument('out_dir', help='dataset root to write (annotations/, train2019/, val2019/)')
     parser.add_argument('--train', type=int, default=64, help='number of training images')
     parser.add_argument('--val', type=int, default=16, help='number of validation images')
-    parser.add_argument('--size', type=int, nargs=2, default=(256, 256), metavar=('H', 'W'), help='image size')
+    parser.add_argument('--size', type=int, nargs=2, default=(256, 256), metavar=('H', 'W'),
+                        help='image size')
     parser.add_argument('--flakes', type=int, nargs=2, default=(3, 8), metavar=('MIN', 'MAX'),
                         help='flakes per image')
     parser.add_argument('--radius', type=float, nargs=2, metavar=('MIN', 'MAX'),

@@ -18,6 +18,10 @@ BASE_PYTHON=${QMAT_PYTHON:-python3}
 TORCH_REQ=${QMAT_TORCH:-torch==2.13.0}
 CACHE=${QMAT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/qmat}
 MMCV_VERSION=2.1.0
+# setuptools 80.x: still ships pkg_resources, which mmcv 2.1.0's setup.py and mmengine 0.10.7 (to resolve
+# 'mmdet::' configs) import and setuptools >= 81 dropped, and satisfies recent torch's setuptools >= 77.0.3.
+# Every install below names it, so that no dependency upgrades it past 80.
+SETUPTOOLS_REQ='setuptools>=77.0.3,<81'
 START=$(date +%s)
 
 say() { echo "[setup_env] $*"; }
@@ -39,11 +43,9 @@ PIP=("$PY" -m pip install --quiet)
 "$PY" -c 'import sys; assert sys.version_info >= (3, 8)' \
     || fail "$PY is older than Python 3.8" "set QMAT_PYTHON to a Python >= 3.8 and delete $VENV"
 
-# 2. Build tools. setuptools < 81 still ships pkg_resources, which mmcv 2.1.0's setup.py and mmengine 0.10.7
-#    (to resolve 'mmdet::' configs) import; recent torch needs setuptools >= 77, so 80.x serves both.
-#    ninja compiles mmcv's ops in parallel.
-say "build tools (setuptools<81, wheel, ninja)"
-"${PIP[@]}" 'setuptools>=64,<81' wheel ninja \
+# 2. Build tools (ninja compiles mmcv's ops in parallel).
+say "build tools ($SETUPTOOLS_REQ, wheel, ninja)"
+"${PIP[@]}" "$SETUPTOOLS_REQ" wheel ninja \
     || fail "pip could not install setuptools<81, wheel and ninja" "check that PyPI is reachable (pip config list)"
 
 # 3. torch: keep whatever torch the venv already has (a user's CUDA build stays untouched).
@@ -51,7 +53,7 @@ if "$PY" -c 'import torch' 2>/dev/null; then
     say "torch $("$PY" -c 'import torch; print(torch.__version__)') already present, kept"
 else
     say "installing $TORCH_REQ${QMAT_TORCH_INDEX:+ from $QMAT_TORCH_INDEX}"
-    "${PIP[@]}" "$TORCH_REQ" ${QMAT_TORCH_INDEX:+--extra-index-url "$QMAT_TORCH_INDEX"} \
+    "${PIP[@]}" "$TORCH_REQ" "$SETUPTOOLS_REQ" ${QMAT_TORCH_INDEX:+--extra-index-url "$QMAT_TORCH_INDEX"} \
         || fail "pip could not install '$TORCH_REQ'" \
                 "set QMAT_TORCH to a torch requirement available for this Python (and QMAT_TORCH_INDEX for CUDA builds)"
 fi
@@ -62,7 +64,7 @@ PY_TAG=$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[
 
 # 4. mmengine first: mmcv depends on it, and pip must not choose another version.
 say "mmengine==0.10.7"
-"${PIP[@]}" 'mmengine==0.10.7' || fail "pip could not install mmengine==0.10.7" "check that PyPI is reachable"
+"${PIP[@]}" 'mmengine==0.10.7' "$SETUPTOOLS_REQ" || fail "pip could not install mmengine==0.10.7" "check that PyPI is reachable"
 
 # 5. mmcv 2.1.0 with compiled ops, from a cached wheel keyed by mmcv, torch, Python and the ops' device.
 mmcv_ok() {
@@ -90,7 +92,7 @@ else
     else
         say "using cached $(basename "$WHEEL_DIR"/mmcv-*.whl) from $WHEEL_DIR"
     fi
-    "${PIP[@]}" "$WHEEL_DIR"/mmcv-*.whl || fail "installing the mmcv wheel from $WHEEL_DIR failed" \
+    "${PIP[@]}" "$WHEEL_DIR"/mmcv-*.whl "$SETUPTOOLS_REQ" || fail "installing the mmcv wheel from $WHEEL_DIR failed" \
         "delete $WHEEL_DIR and run this script again to rebuild it"
     mmcv_ok || fail "mmcv $MMCV_VERSION installed but its compiled ops do not import" \
         "delete $WHEEL_DIR and run this script again to rebuild it"
@@ -98,7 +100,7 @@ fi
 
 # 6. mmdet, pycocotools, numpy and qmat itself (editable, with the dev tools).
 say "mmdet==3.3.0, pycocotools, numpy, qmat (editable, [dev])"
-"${PIP[@]}" --no-build-isolation -e "$ROOT[dev]" \
+"${PIP[@]}" --no-build-isolation -e "$ROOT[dev]" "$SETUPTOOLS_REQ" \
     || fail "pip could not install qmat and mmdet==3.3.0" "read pip's message above; check that PyPI is reachable"
 
 # 7. The stack must import, compiled ops included.

@@ -54,7 +54,8 @@ def main():
 
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
-            raise UserInputError(f'--auto-scale-lr: config {args.config} has no auto_scale_lr.base_batch_size')
+            raise UserInputError(
+                f'--auto-scale-lr: config {args.config} has no auto_scale_lr.base_batch_size')
         cfg.auto_scale_lr.enable = True
 
     if args.resume == 'auto':

@@ -1,5 +1,9 @@
-from .checkpoint import (PlainCheckpointHook, UnsafeCheckpointError, load_local_checkpoint,
-                         register_safe_checkpoint_types)
+from .checkpoint import (
+                         PlainCheckpointHook,
+                         UnsafeCheckpointError,
+                         load_local_checkpoint,
+                         register_safe_checkpoint_types,
+)
 from .config import check_coco_file, check_dataset_files, load_config
 from .distributed import setup_cpu_distributed
 from .runner import build_runner, set_work_dir

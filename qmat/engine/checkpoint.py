@@ -23,11 +23,10 @@ from typing import Any, Callable, Dict, List, Optional, Union
 
 import numpy as np
 import torch
+from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
-
-from mmdet.registry import HOOKS
 
 # HistoryBuffer pickles its class-level statistics methods by name (see HistoryBuffer.__getstate__).
 HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')

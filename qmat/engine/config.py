@@ -101,7 +101,8 @@ def check_dataset_files(cfg: Config, splits: Sequence[str]) -> List[str]:
             image_dir = (dataset.get('data_prefix') or {}).get('img')
             if image_dir is not None and not osp.isdir(_join(data_root, image_dir)):
                 raise UserInputError(
-                    f'{split} image folder {_join(data_root, image_dir)} does not exist (from data_prefix.img)')
+                    f'{split} image folder {_join(data_root, image_dir)} does not exist '
+                    '(from data_prefix.img)')
             checked.append(ann_path)
         evaluator = cfg.get(f'{split}_evaluator')
         for metric in evaluator if isinstance(evaluator, list) else [evaluator] if evaluator else []:

@@ -2,10 +2,9 @@
 import os.path as osp
 from typing import Optional, Sequence
 
+from mmdet.registry import RUNNERS
 from mmengine.config import Config
 from mmengine.runner import Runner
-
-from mmdet.registry import RUNNERS
 
 from .config import check_dataset_files
 from .distributed import setup_cpu_distributed

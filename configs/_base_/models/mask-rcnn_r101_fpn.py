@@ -1,4 +1,5 @@
-# Mask R-CNN, ResNet-101 + FPN, na = 3 anchors per location (the paper's detectron2 setup), 3 thickness classes.
+# Mask R-CNN, ResNet-101 + FPN, na = 3 anchors per location (the paper's detectron2 setup),
+# 3 thickness classes.
 _base_ = 'mmdet::_base_/models/mask-rcnn_r50_fpn.py'
 
 model = dict(

@@ -95,7 +95,8 @@ def generate_dataset(root: str, num_images: Optional[Dict[str, int]] = None,
         writer = CocoSplitWriter(root, split, CLASSES)
         for index in range(count):
             image, instances = render_image(
-                rng, image_size, int(rng.integers(flakes_per_image[0], flakes_per_image[1] + 1)), radius_range)
+                rng, image_size, int(rng.integers(flakes_per_image[0], flakes_per_image[1] + 1)),
+                radius_range)
             writer.add_image(image, f'{split}_{index:05d}.png', instances)
         ann_files[split] = writer.write()
     return {split: osp.abspath(path) for split, path in ann_files.items()}
