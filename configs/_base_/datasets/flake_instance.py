@@ -28,7 +28,7 @@ train_dataloader = dict(
     batch_size=12,  # x 4 GPUs = the paper's batch of 48
     num_workers=4,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='InfiniteSampler', shuffle=True),  # iteration-based training: no epoch restarts
     batch_sampler=dict(type='AspectRatioBatchSampler'),
     dataset=dict(
         type=dataset_type,
