@@ -81,8 +81,10 @@ else
         BUILD_DIR=$(mktemp -d)
         say "building mmcv $MMCV_VERSION ($CUDA_OPS ops) from source: several minutes the first time, cached in $WHEEL_DIR"
         if [ "$CUDA_OPS" != cpu ]; then export FORCE_CUDA=1; fi
-        # -g0: no debug info, a faster compile and a smaller cached wheel.
-        CFLAGS="${CFLAGS:-} -g0" MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "$PY" -m pip wheel --no-build-isolation --no-deps \
+        # Python's own compile flags plus -g0: no debug info, a faster compile and a smaller cached wheel.
+        # (setuptools' distutils *replaces* its flags by $CFLAGS, so they must all be given, -O3 included.)
+        PY_CFLAGS=$("$PY" -c 'import sysconfig; print(sysconfig.get_config_var("CFLAGS") or "-O3")')
+        CFLAGS="$PY_CFLAGS -g0" MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "$PY" -m pip wheel --no-build-isolation --no-deps \
             --no-binary mmcv "mmcv==$MMCV_VERSION" -w "$BUILD_DIR" \
             || fail "building mmcv $MMCV_VERSION from source failed (see the compiler output above)" \
                     "check the C++ compiler (and nvcc matching torch.version.cuda for CUDA ops); on CPU-only machines keep a CPU torch"
