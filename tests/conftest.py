@@ -5,7 +5,11 @@ import sys
 
 import pytest
 
+from qmat.datasets import SceneConfig, generate_dataset
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# Small images with a few flakes: enough for every code path, quick to train on.
+TINY_SCENE = SceneConfig(image_size=(128, 128), flakes=(2, 5), radius=(4.0, 24.0), bulk=(0, 1), dust=(0, 5))
 SYNTHETIC_CONFIG = osp.join(REPO, 'configs', 'synthetic', 'mask-rcnn_r18_fpn_400i_synthetic.py')
 
 
@@ -47,9 +51,6 @@ def parse_cfg_options(options):
 @pytest.fixture(scope='session')
 def synthetic_root(tmp_path_factory):
     """A tiny synthetic flake set in the paper's layout (written once per test session)."""
-    from qmat.datasets import generate_dataset
-
     root = str(tmp_path_factory.mktemp('synthetic'))
-    generate_dataset(root, {'train': 8, 'val': 4}, image_size=(128, 128), flakes_per_image=(2, 5),
-                     radius_range=(8, 24), seed=0)
+    generate_dataset(root, {'train': 8, 'val': 4}, TINY_SCENE, seed=0)
     return root

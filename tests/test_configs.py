@@ -8,6 +8,8 @@ from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
+from qmat.datasets import FlakeDataset
+
 CONFIGS = sorted(p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
                  if '_base_' not in p)
 MATERIALS = ('graphene', 'hbn', 'mos2', 'wte2')
@@ -32,7 +34,7 @@ def test_config_builds_its_model(path):
     cfg.model.backbone.init_cfg = None  # no ImageNet download in tests
     model = MODELS.build(cfg.model)
     model.init_weights()
-    assert model.roi_head.bbox_head.num_classes == len(cfg.train_dataloader.dataset.metainfo.classes) == 3
+    assert model.roi_head.bbox_head.num_classes == len(FlakeDataset.METAINFO['classes']) == 3
 
 
 @pytest.mark.parametrize('material', MATERIALS)
@@ -59,4 +61,4 @@ def test_paper_setup(material):
     assert cfg.val_dataloader.dataset.data_prefix.img == 'val2019/'
     assert cfg.val_evaluator.ann_file == root + 'annotations/instances_val2019.json'
     assert cfg.val_evaluator.metric == ['bbox', 'segm']
-    assert cfg.train_dataloader.dataset.metainfo.classes == ('mono', 'few', 'thick')
+    assert cfg.train_dataloader.dataset.type == cfg.val_dataloader.dataset.type == 'FlakeDataset'

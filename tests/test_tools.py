@@ -146,5 +146,7 @@ def test_generate_synthetic_cli(tmp_path):
     assert_ok(result)
     with open(tmp_path / 'set' / 'annotations' / 'instances_val2019.json') as f:
         assert len(json.load(f)['images']) == 1
+    assert 'train:' in result.stdout and 'img/s' in result.stderr  # the progress bar
     assert_one_line_error(run_tool('tools/generate_synthetic.py', str(tmp_path / 'bad'), '--size', '32', '32',
-                                   '--radius', '4', '20'), 'radius_range')
+                                   '--radius', '4', '20'), 'radius (4.0, 20.0) must be > 0 and fit')
+    assert not os.path.exists(tmp_path / 'bad' / 'annotations')

@@ -1,34 +1,42 @@
-"""Generate a synthetic flake set in the paper's layout: python tools/generate_synthetic.py OUT_DIR."""
+"""Generate synthetic flake micrographs in the paper's layout: python tools/generate_synthetic.py OUT_DIR."""
 import argparse
 
 
 def parse_args():
     parser = argparse.ArgumentParser(
-        description='Generate synthetic flake micrographs with COCO annotations')
-    parser.add_argument('out_dir', help='dataset root to write (annotations/, train2019/, val2019/)')
+        description='Generate synthetic flake micrographs with exact COCO annotations '
+        '(annotations/instances_{split}2019.json, images in {split}2019/)')
+    parser.add_argument('out_dir', help='dataset root to write')
+    parser.add_argument('--material', default='graphene', choices=['graphene', 'hbn', 'mos2', 'wte2'])
+    parser.add_argument('--sio2', type=float, default=285.0, help='oxide thickness in nm (285 or 90 usually)')
     parser.add_argument('--train', type=int, default=64, help='number of training images')
     parser.add_argument('--val', type=int, default=16, help='number of validation images')
-    parser.add_argument('--size', type=int, nargs=2, default=(256, 256), metavar=('H', 'W'),
-                        help='image size')
-    parser.add_argument('--flakes', type=int, nargs=2, default=(3, 8), metavar=('MIN', 'MAX'),
-                        help='flakes per image')
+    parser.add_argument('--test', type=int, default=0, help='number of test images')
+    parser.add_argument('--size', type=int, nargs=2, default=(512, 512), metavar=('H', 'W'),
+                        help='image size in pixels')
+    parser.add_argument('--flakes', type=int, nargs=2, default=(3, 12), metavar=('MIN', 'MAX'),
+                        help='flakes per image (dense 2K images: e.g. 100 300)')
     parser.add_argument('--radius', type=float, nargs=2, metavar=('MIN', 'MAX'),
-                        help='flake radius range in pixels (default: 3 %% to 15 %% of the shorter side)')
+                        help='flake radius range in pixels (default: 4 to 18 %% of the shorter side)')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--workers', type=int, default=1, help='rendering processes')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    from qmat.datasets import generate_dataset
+    from qmat.datasets import SceneConfig, generate_dataset
     from qmat.utils import UserInputError
 
+    radius = tuple(args.radius) if args.radius else (4.0, 0.18 * min(args.size))
+    cfg = SceneConfig(material=args.material, sio2_nm=args.sio2, image_size=tuple(args.size),
+                      flakes=tuple(args.flakes), radius=radius)
+    counts = {split: n for split, n in (('train', args.train), ('val', args.val), ('test', args.test)) if n}
     try:
-        files = generate_dataset(args.out_dir, {'train': args.train, 'val': args.val}, tuple(args.size),
-                                 tuple(args.flakes),
-                                 args.radius and tuple(args.radius), seed=args.seed)
+        files = generate_dataset(args.out_dir, counts, cfg, seed=args.seed, workers=args.workers,
+                                 progress=True)
     except ValueError as error:
-        raise UserInputError(str(error)) from None
+        raise UserInputError(f'generate_synthetic: {error}') from None
     for split, path in files.items():
         print(f'{split}: {path}')
 

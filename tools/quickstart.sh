@@ -17,7 +17,7 @@ ROOT_OPTIONS=(
 )
 
 echo "[quickstart] generating synthetic flakes in $DATA"
-"$PY" tools/generate_synthetic.py "$DATA" --train 64 --val 16
+"$PY" tools/generate_synthetic.py "$DATA" --train 64 --val 16 --size 256 256 --workers 2
 echo "[quickstart] training $CONFIG on the CPU (work dir $WORK)"
 "$PY" tools/train.py "$CONFIG" --work-dir "$WORK" --cfg-options "${ROOT_OPTIONS[@]}"
 CHECKPOINT=$(ls -t "$WORK"/iter_*.pth | head -n 1)

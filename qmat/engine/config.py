@@ -43,6 +43,14 @@ def _datasets(dataset_cfg: ConfigDict) -> Iterator[ConfigDict]:
         yield dataset_cfg
 
 
+def _default_classes(dataset_type) -> Optional[Sequence[str]]:
+    """The class names a registered dataset type declares in its METAINFO, if any."""
+    from mmdet.registry import DATASETS
+
+    dataset_class = DATASETS.get(dataset_type) if isinstance(dataset_type, str) else dataset_type
+    return getattr(dataset_class, 'METAINFO', {}).get('classes')
+
+
 def _join(data_root: Optional[str], path: str) -> str:
     return path if not data_root or osp.isabs(path) else osp.join(data_root, path)
 
@@ -96,7 +104,7 @@ def check_dataset_files(cfg: Config, splits: Sequence[str]) -> List[str]:
             if not ann_file:
                 continue
             ann_path = _join(data_root, ann_file)
-            classes = (dataset.get('metainfo') or {}).get('classes')
+            classes = (dataset.get('metainfo') or {}).get('classes') or _default_classes(dataset.get('type'))
             check_coco_file(ann_path, classes, what=f'{split} annotation')
             image_dir = (dataset.get('data_prefix') or {}).get('img')
             if image_dir is not None and not osp.isdir(_join(data_root, image_dir)):

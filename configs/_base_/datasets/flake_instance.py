@@ -2,11 +2,10 @@
 # (data: doi 10.6084/m9.figshare.11881053; loader: tdmms/tdmms_DL tdmcoco.py, NUM_CLASSES = 1 + 3):
 #   DATA_ROOT/annotations/instances_train2019.json   images in DATA_ROOT/train2019/
 #   DATA_ROOT/annotations/instances_val2019.json     images in DATA_ROOT/val2019/
-# The material bases (graphene.py, hbn.py, mos2.py, wte2.py) set DATA_ROOT; the class names live here only.
-dataset_type = 'CocoDataset'
+# The material bases (graphene.py, hbn.py, mos2.py, wte2.py) set DATA_ROOT. The thickness classes (mono, few,
+# thick) and their palette are FlakeDataset.METAINFO; set metainfo=dict(classes=...) for other categories.
+dataset_type = 'FlakeDataset'
 data_root = 'data/flakes/'
-classes = ('mono', 'few', 'thick')  # thickness classes: monolayer, few-layer, thick (bulk-like)
-metainfo = dict(classes=classes, palette=[(220, 20, 60), (0, 150, 255), (255, 180, 0)])
 backend_args = None
 
 train_pipeline = [
@@ -33,7 +32,6 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        metainfo=metainfo,
         ann_file='annotations/instances_train2019.json',
         data_prefix=dict(img='train2019/'),
         filter_cfg=dict(filter_empty_gt=True, min_size=1),
@@ -48,7 +46,6 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        metainfo=metainfo,
         ann_file='annotations/instances_val2019.json',
         data_prefix=dict(img='val2019/'),
         test_mode=True,

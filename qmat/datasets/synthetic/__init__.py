@@ -1,4 +1,7 @@
-from .generator import CLASSES, generate_dataset, render_image
-from .writer import CocoSplitWriter, split_paths
+from .generator import CLASS_LAYERS, CLASSES, SceneConfig, generate_dataset, render_image
+from .optics import MATERIALS, SIO2_PRESETS_NM, chip_rgb, optical_contrast
 
-__all__ = ['CLASSES', 'generate_dataset', 'render_image', 'CocoSplitWriter', 'split_paths']
+__all__ = [
+    'CLASS_LAYERS', 'CLASSES', 'SceneConfig', 'generate_dataset', 'render_image', 'MATERIALS',
+    'SIO2_PRESETS_NM', 'chip_rgb', 'optical_contrast'
+]
