@@ -40,7 +40,7 @@ def test_train_then_test_reports_bbox_and_segm_map(synthetic_root, tmp_path):
     for key in ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/segm_mAP', 'coco/segm_mAP_75'):
         assert key in result.stdout + result.stderr
     assert osp.isfile(osp.join(out, 'predictions.pkl'))
-    pictures = [f for _, _, files in os.walk(out) for f in files if f.endswith('.png')]
+    pictures = [f for _, _, files in os.walk(out) for f in files if f.endswith(('.png', '.jpg'))]
     assert len(pictures) == 4  # one per validation image
 
 

@@ -1,4 +1,5 @@
 """Dataset pictures: annotations drawn over the image, and a contact sheet."""
+import json
 import os.path as osp
 
 import cv2
@@ -14,9 +15,11 @@ def test_browse_tool_draws_annotations(synthetic_root, tmp_path):
     result = run_tool('tools/browse_dataset.py', synthetic_root, '--split', 'val', '--out-dir', str(out),
                       '--num', '3', '--contact-sheet', str(sheet), '--columns', '2')
     assert result.returncode == 0, result.stderr
-    for index in range(3):
-        drawn = cv2.imread(str(out / f'val_{index:05d}.png'))
-        raw = cv2.imread(osp.join(synthetic_root, 'val2019', f'val_{index:05d}.png'))
+    with open(osp.join(synthetic_root, 'annotations', 'instances_val2019.json')) as f:
+        names = [image['file_name'] for image in json.load(f)['images']][:3]
+    for name in names:
+        drawn = cv2.imread(str(out / (osp.splitext(name)[0] + '.png')))
+        raw = cv2.imread(osp.join(synthetic_root, 'val2019', name))
         assert drawn.shape == raw.shape
         assert (np.abs(drawn.astype(int) - raw).sum(axis=2) > 30).mean() > 0.005  # masks were painted
     assert cv2.imread(str(sheet)) is not None

@@ -1,8 +1,8 @@
 """Speed of the synthetic generator: python tools/benchmark_synthetic.py [--images 300] [--size 512 512]
 
-Writes full sets (render + PNG + COCO json) with 1 and 2 worker processes into a temporary folder and
-prints a markdown table: images per second, and the speed-up of each row over the first, measured in the
-same run.
+Writes full sets (render, JPEG or PNG files, COCO json) with 1 and 2 worker processes into a temporary
+folder and prints a markdown table: images per second, and the speed-up of each row over the first,
+measured in the same run.
 """
 import argparse
 import os
@@ -36,7 +36,7 @@ def main():
         rows.append((workers, seconds, args.images / seconds))
     print(f'machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}')
     print(f'{args.images} images of {args.size[0]} x {args.size[1]}, {args.flakes[0]}-{args.flakes[1]} '
-          'flakes each, rendered, written as PNG and COCO json\n')
+          'flakes each: rendered, encoded (JPEG or PNG) and written with their COCO json\n')
     print('| workers | seconds | images/s | speed-up |')
     print('| --- | --- | --- | --- |')
     for workers, seconds, rate in rows:

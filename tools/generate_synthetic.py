@@ -1,5 +1,6 @@
 """Generate synthetic flake micrographs in the paper's layout: python tools/generate_synthetic.py OUT_DIR."""
 import argparse
+import os
 
 
 def parse_args():
@@ -19,7 +20,8 @@ def parse_args():
     parser.add_argument('--radius', type=float, nargs=2, metavar=('MIN', 'MAX'),
                         help='flake radius range in pixels (default: 4 to 18 %% of the shorter side)')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--workers', type=int, default=1, help='rendering processes')
+    parser.add_argument('--workers', type=int, default=os.cpu_count() or 1,
+                        help='rendering processes (default: one per core)')
     return parser.parse_args()
 
 

@@ -4,9 +4,6 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
-import cv2
-import numpy as np
-
 YEAR = '2019'  # Masubuchi et al.'s file names: instances_train2019.json, images in train2019/
 
 
@@ -17,7 +14,7 @@ def split_paths(root: str, split: str) -> Dict[str, str]:
 
 
 class CocoSplitWriter:
-    """Collect images and instances of one split and write them as COCO json plus PNG files.
+    """Collect images and instances of one split and write them as COCO json plus image files.
 
     Args:
         root: Dataset root.
@@ -35,12 +32,12 @@ class CocoSplitWriter:
         self.images: List[dict] = []
         self.annotations: List[dict] = []
 
-    def add_image(self, image: np.ndarray, file_name: str, instances: List[dict]) -> None:
-        """Save ``image`` (RGB uint8) as PNG in the split's folder and record its instances."""
-        path = osp.join(self.paths['img_dir'], file_name)
-        if not cv2.imwrite(path, image[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 1]):
-            raise OSError(f'could not write {path}')
-        self.add_record(file_name, image.shape[0], image.shape[1], instances)
+    def add_image_file(self, data: bytes, file_name: str, height: int, width: int,
+                       instances: List[dict]) -> None:
+        """Write an encoded image (PNG or JPEG bytes) into the split's folder and record its instances."""
+        with open(osp.join(self.paths['img_dir'], file_name), 'wb') as f:
+            f.write(data)
+        self.add_record(file_name, height, width, instances)
 
     def add_record(self, file_name: str, height: int, width: int, instances: List[dict]) -> None:
         """Record an image already in the split's folder, and its instances.
