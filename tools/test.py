@@ -56,15 +56,11 @@ def main():
     args = parse_args()
     from mmdet.engine.hooks.utils import trigger_visualization_hook
     from mmdet.evaluation import DumpDetResults
-    from mmdet.utils import setup_cache_size_limit_of_dynamo
 
-    from qmat.engine import build_runner, load_config, set_work_dir
+    from qmat.engine import build_runner, load_run_config
     from qmat.utils import UserInputError
 
-    setup_cache_size_limit_of_dynamo()
-    cfg = load_config(args.config, args.cfg_options)
-    cfg.launcher = args.launcher
-    set_work_dir(cfg, args.config, args.work_dir)
+    cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir)
     if not os.path.isfile(args.checkpoint):
         raise UserInputError(f'checkpoint {args.checkpoint} does not exist')
     cfg.load_from = args.checkpoint

@@ -33,24 +33,18 @@ def parse_args():
 
 def main():
     args = parse_args()
-    from mmdet.utils import setup_cache_size_limit_of_dynamo
-
-    from qmat.engine import build_runner, load_config, set_work_dir
+    from qmat.engine import build_runner, load_run_config
     from qmat.utils import UserInputError
 
-    setup_cache_size_limit_of_dynamo()
-    cfg = load_config(args.config, args.cfg_options)
-    cfg.launcher = args.launcher
-    set_work_dir(cfg, args.config, args.work_dir)
+    cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir)
 
     if args.amp:
-        if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
-            pass  # already enabled by the config
-        elif cfg.optim_wrapper.get('type', 'OptimWrapper') != 'OptimWrapper':
-            raise UserInputError(f'--amp needs optim_wrapper.type OptimWrapper, not {cfg.optim_wrapper.type}')
-        else:
+        wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if wrapper_type == 'OptimWrapper':
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
+        elif wrapper_type != 'AmpOptimWrapper':  # AmpOptimWrapper: the config has it on already
+            raise UserInputError(f'--amp needs optim_wrapper.type OptimWrapper, not {wrapper_type}')
 
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):

@@ -6,10 +6,10 @@ from .checkpoint import (
 )
 from .config import check_coco_file, check_dataset_files, load_config
 from .distributed import setup_cpu_distributed
-from .runner import build_runner, set_work_dir
+from .runner import build_runner, load_run_config, set_work_dir
 
 __all__ = [
     'PlainCheckpointHook', 'UnsafeCheckpointError', 'load_local_checkpoint',
     'register_safe_checkpoint_types', 'check_coco_file', 'check_dataset_files', 'load_config',
-    'setup_cpu_distributed', 'build_runner', 'set_work_dir'
+    'setup_cpu_distributed', 'build_runner', 'load_run_config', 'set_work_dir'
 ]
