@@ -62,3 +62,17 @@ def test_paper_setup(material):
     assert cfg.val_evaluator.ann_file == root + 'annotations/instances_val2019.json'
     assert cfg.val_evaluator.metric == ['bbox', 'segm']
     assert cfg.train_dataloader.dataset.type == cfg.val_dataloader.dataset.type == 'FlakeDataset'
+
+
+@pytest.mark.parametrize('material', MATERIALS)
+@pytest.mark.parametrize('threshold', [0.6, 0.8, 0.9])
+def test_sasl_configs_change_only_the_rpn_head(material, threshold):
+    sasl = Config.fromfile(
+        osp.join(REPO, 'configs', 'sasl', f'mask-rcnn_r101_fpn_sasl-t{threshold}_10k_{material}.py'))
+    baseline = Config.fromfile(osp.join(REPO, 'configs', 'baseline', f'mask-rcnn_r101_fpn_10k_{material}.py'))
+    assert sasl.model.rpn_head.type == 'SASLRPNHead' and sasl.model.rpn_head.threshold == threshold
+    assert sasl.model.rpn_head.embed_dims == 256  # the paper's D
+    sasl_dict, baseline_dict = sasl.to_dict(), baseline.to_dict()
+    for cfg in (sasl_dict, baseline_dict):
+        cfg['model'].pop('rpn_head')
+    assert sasl_dict == baseline_dict

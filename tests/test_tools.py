@@ -150,3 +150,19 @@ def test_generate_synthetic_cli(tmp_path):
     assert_one_line_error(run_tool('tools/generate_synthetic.py', str(tmp_path / 'bad'), '--size', '32', '32',
                                    '--radius', '4', '20'), 'radius (4.0, 20.0) must be > 0 and fit')
     assert not os.path.exists(tmp_path / 'bad' / 'annotations')
+
+
+@pytest.mark.slow
+def test_sasl_model_trains_logs_its_soft_labels_and_evaluates(synthetic_root, tmp_path):
+    config = SYNTHETIC_CONFIG.replace('_400i_', '_sasl-t0.8_400i_')
+    work = str(tmp_path / 'sasl')
+    options = tiny_run_options(synthetic_root, max_iters=3)
+    result = run_tool('tools/train.py', config, '--work-dir', work, *options)
+    assert_ok(result)
+    log = result.stdout + result.stderr
+    assert 'sasl_soft_labels:' in log and 'sasl_max_attention:' in log  # the firing statistics, per iteration
+    checkpoint = osp.join(work, 'iter_3.pth')
+    result = run_tool('tools/test.py', config, checkpoint, '--work-dir', str(tmp_path / 't'), *options)
+    assert_ok(result)
+    log = result.stdout + result.stderr
+    assert 'coco/bbox_mAP' in log and 'coco/segm_mAP' in log

@@ -1,0 +1,3 @@
+from .sasl_rpn_head import SASLRPNHead
+
+__all__ = ['SASLRPNHead']

@@ -1,0 +1,3 @@
+from .soft_labels import attention_soft_labels
+
+__all__ = ['attention_soft_labels']

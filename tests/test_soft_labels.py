@@ -1,0 +1,55 @@
+"""attention_soft_labels against an independent numpy computation."""
+import numpy as np
+import pytest
+import torch
+
+from qmat.models import attention_soft_labels
+
+
+def numpy_soft_labels(neg, pos, threshold, temperature):
+    if len(neg) == 0:
+        return np.zeros(0)
+    if len(pos) == 0:
+        return np.zeros(len(neg))
+    neg = neg / np.linalg.norm(neg, axis=1, keepdims=True)
+    pos = pos / np.linalg.norm(pos, axis=1, keepdims=True)
+    logits = neg @ pos.T / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    attention = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    best = attention.max(axis=1)
+    return np.where(best >= threshold, best, 0.0)
+
+
+@pytest.mark.parametrize('n_neg,n_pos,dims', [(7, 5, 16), (1, 1, 1), (30, 3, 1), (12, 40, 256), (5, 2, 3)])
+@pytest.mark.parametrize('threshold,temperature', [(0.8, 1.0), (0.3, 0.05), (0.6, 0.1), (0.99, 0.01)])
+def test_matches_numpy(n_neg, n_pos, dims, threshold, temperature):
+    rng = np.random.default_rng(n_neg * 100 + n_pos)
+    neg, pos = rng.normal(size=(n_neg, dims)), rng.normal(size=(n_pos, dims))
+    expected = numpy_soft_labels(neg, pos, threshold, temperature)
+    actual = attention_soft_labels(torch.tensor(neg, dtype=torch.float32),
+                                   torch.tensor(pos, dtype=torch.float32), threshold, temperature)
+    assert actual.shape == (n_neg,) and actual.dtype == torch.float32
+    np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_no_positives_and_no_negatives():
+    assert torch.equal(attention_soft_labels(torch.randn(4, 8), torch.zeros(0, 8), 0.5), torch.zeros(4))
+    assert attention_soft_labels(torch.zeros(0, 8), torch.randn(3, 8), 0.5).shape == (0,)
+
+
+def test_ties_at_the_threshold_are_kept():
+    # one positive: every negative attends to it with weight exactly 1 = max >= t for t = 1
+    out = attention_soft_labels(torch.randn(3, 4), torch.randn(1, 4), threshold=1.0)
+    assert torch.equal(out, torch.ones(3))
+    # two identical positives: the attention is exactly 0.5 each
+    pos = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    out = attention_soft_labels(torch.tensor([[0.0, 1.0], [1.0, 1.0]]), pos, threshold=0.5)
+    assert torch.equal(out, torch.full((2,), 0.5))
+    below = attention_soft_labels(torch.tensor([[0.0, 1.0]]), pos, threshold=0.5001)
+    assert torch.equal(below, torch.zeros(1))
+
+
+def test_no_gradient_through_the_targets():
+    neg, pos = torch.randn(5, 4, requires_grad=True), torch.randn(2, 4, requires_grad=True)
+    out = attention_soft_labels(neg, pos, threshold=0.1)
+    assert not out.requires_grad
