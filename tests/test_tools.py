@@ -88,7 +88,7 @@ def test_resume_continues_iterations_optimizer_and_weights(synthetic_root, tmp_p
 
 
 @pytest.mark.slow
-def test_dist_train_two_processes_on_cpu(synthetic_root, tmp_path):
+def test_dist_train_and_test_two_processes_on_cpu(synthetic_root, tmp_path):
     if torch.cuda.is_available():
         pytest.skip('checks the gloo path for machines without a GPU')
     work = str(tmp_path / 'ddp')
@@ -101,6 +101,12 @@ def test_dist_train_two_processes_on_cpu(synthetic_root, tmp_path):
     assert "dist_cfg: {'backend': 'gloo'}" in log
     checkpoint = torch.load(osp.join(work, 'iter_2.pth'), weights_only=True)
     assert checkpoint['meta']['iter'] == 2
+    options = tiny_run_options(synthetic_root, max_iters=2)
+    result = run_tool('tools/dist_test.sh', SYNTHETIC_CONFIG, osp.join(work, 'iter_2.pth'), '2',
+                      '--work-dir', str(tmp_path / 'ddp_test'), *options,
+                      env={'PORT': str(random.randint(20000, 40000))})
+    assert_ok(result)
+    assert 'coco/bbox_mAP' in result.stdout + result.stderr
 
 
 def test_missing_config_is_one_line(tmp_path):
