@@ -186,7 +186,7 @@ def compose_scene(rng: np.random.Generator, cfg: SceneConfig) -> Scene:
         x0, y0, x1, y1 = shape.bbox(radius)
         window = occupied[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)]
         if rng.random() >= cfg.overlap_prob and window.any():
-            continue  # keep it apart (touching is allowed: the test is on bounding boxes of earlier ones)
+            continue  # keep it apart: its box may not cover earlier flakes (unless overlap is drawn)
         if _draw(scene, shape, radius * 1.05, labelled=not bulk, flake_id=placed):
             occupied[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
             placed += 1
