@@ -4,12 +4,14 @@ import os
 
 
 def parse_args():
+    from qmat.datasets.synthetic import MATERIALS, SIO2_PRESETS_NM
     parser = argparse.ArgumentParser(
         description='Generate synthetic flake micrographs with exact COCO annotations '
         '(annotations/instances_{split}2019.json, images in {split}2019/)')
     parser.add_argument('out_dir', help='dataset root to write')
-    parser.add_argument('--material', default='graphene', choices=['graphene', 'hbn', 'mos2', 'wte2'])
-    parser.add_argument('--sio2', type=float, default=285.0, help='oxide thickness in nm (285 or 90 usually)')
+    parser.add_argument('--material', default='graphene', choices=sorted(MATERIALS))
+    parser.add_argument('--sio2', type=float, default=285.0,
+                        help=f'oxide thickness in nm (usual chips: {", ".join(map(str, SIO2_PRESETS_NM))})')
     parser.add_argument('--train', type=int, default=64, help='number of training images')
     parser.add_argument('--val', type=int, default=16, help='number of validation images')
     parser.add_argument('--test', type=int, default=0, help='number of test images')
