@@ -21,13 +21,9 @@ def run_tool(*args, timeout=900, env=None):
 
 
 def tiny_run_options(data_root, max_iters, checkpoint_interval=None, workers=0):
-    """--cfg-options that point the synthetic config at ``data_root`` and shorten it to ``max_iters``."""
-    root = data_root.rstrip('/') + '/'
+    """Options of tools/train.py and tools/test.py that point the synthetic config at ``data_root`` and
+    shorten it to ``max_iters``."""
     options = [
-        f'train_dataloader.dataset.data_root={root}', f'val_dataloader.dataset.data_root={root}',
-        f'test_dataloader.dataset.data_root={root}',
-        f'val_evaluator.ann_file={root}annotations/instances_val2019.json',
-        f'test_evaluator.ann_file={root}annotations/instances_val2019.json',
         f'train_cfg.max_iters={max_iters}', f'train_cfg.val_interval={max_iters}',
         f'default_hooks.checkpoint.interval={checkpoint_interval or max_iters}',
         'default_hooks.logger.interval=1', 'log_processor.window_size=1',
@@ -35,17 +31,21 @@ def tiny_run_options(data_root, max_iters, checkpoint_interval=None, workers=0):
         f'test_dataloader.num_workers={workers}', 'train_dataloader.batch_size=2',
         'randomness.seed=0',
     ]
-    return ['--cfg-options', *options]
+    return ['--data-root', data_root, '--cfg-options', *options]
 
 
-def parse_cfg_options(options):
-    """The dict that tools/train.py makes of ``--cfg-options ...`` (values parsed as mmengine does)."""
+def tiny_run_config(data_root, max_iters):
+    """The config that tools/train.py makes of ``tiny_run_options(data_root, max_iters)``."""
     import argparse
 
     from mmengine.config import DictAction
+
+    from qmat.engine import load_run_config
     parser = argparse.ArgumentParser()
+    parser.add_argument('--data-root')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    return parser.parse_args(options).cfg_options
+    args = parser.parse_args(tiny_run_options(data_root, max_iters))
+    return load_run_config(SYNTHETIC_CONFIG, args.cfg_options, 'none', None, args.data_root)
 
 
 @pytest.fixture(scope='session')

@@ -71,8 +71,42 @@ def test_sasl_configs_change_only_the_rpn_head(material, threshold):
         osp.join(REPO, 'configs', 'sasl', f'mask-rcnn_r101_fpn_sasl-t{threshold}_10k_{material}.py'))
     baseline = Config.fromfile(osp.join(REPO, 'configs', 'baseline', f'mask-rcnn_r101_fpn_10k_{material}.py'))
     assert sasl.model.rpn_head.type == 'SASLRPNHead' and sasl.model.rpn_head.threshold == threshold
-    assert sasl.model.rpn_head.embed_dims == 256  # the paper's D
+    register_all_modules()
+    head = MODELS.build(sasl.model.rpn_head)  # exactly the paper's formula, with the paper's D
+    assert (head.embed_dims, head.keys, head.background, head.temperature, head.scope) == (
+        256, 'anchors', False, 1.0, 'image')
     sasl_dict, baseline_dict = sasl.to_dict(), baseline.to_dict()
     for cfg in (sasl_dict, baseline_dict):
         cfg['model'].pop('rpn_head')
     assert sasl_dict == baseline_dict
+
+
+def _differences(config, baseline):
+    """The top-level keys under ``model`` in which two configs differ (all other settings must be equal)."""
+    a, b = Config.fromfile(config).to_dict(), Config.fromfile(baseline).to_dict()
+    model_keys = {k for k in set(a['model']) | set(b['model']) if a['model'].get(k) != b['model'].get(k)}
+    a.pop('model'), b.pop('model')
+    assert a == b
+    return model_keys
+
+
+@pytest.mark.parametrize('material', MATERIALS)
+def test_ohem_configs_change_only_the_rcnn_sampler(material):
+    path = osp.join(REPO, 'configs', 'ohem', f'mask-rcnn_r101_fpn_ohem_10k_{material}.py')
+    baseline = osp.join(REPO, 'configs', 'baseline', f'mask-rcnn_r101_fpn_10k_{material}.py')
+    assert _differences(path, baseline) == {'train_cfg'}
+    cfg = Config.fromfile(path)
+    assert cfg.model.train_cfg.rcnn.sampler.type == 'OHEMSampler'
+    assert cfg.model.train_cfg.rpn.sampler.type == 'RandomSampler'  # the RPN samples as the baseline's
+
+
+@pytest.mark.parametrize('material', MATERIALS)
+def test_brl_configs_change_only_the_rpn_objectness_loss(material):
+    path = osp.join(REPO, 'configs', 'brl', f'mask-rcnn_r101_fpn_brl_10k_{material}.py')
+    baseline = osp.join(REPO, 'configs', 'baseline', f'mask-rcnn_r101_fpn_10k_{material}.py')
+    assert _differences(path, baseline) == {'rpn_head'}
+    rpn, base_rpn = Config.fromfile(path).model.rpn_head, Config.fromfile(baseline).model.rpn_head
+    assert rpn.loss_cls == dict(type='BackgroundRecalibrationLoss', gamma_1=2.0, gamma_2=2.0, alpha=0.25,
+                                thresh=0.5, beta=1.0, loss_weight=1.0)
+    rpn.pop('loss_cls'), base_rpn.pop('loss_cls')
+    assert rpn == base_rpn

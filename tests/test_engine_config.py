@@ -5,16 +5,26 @@ import os.path as osp
 import pytest
 from conftest import SYNTHETIC_CONFIG
 
-from qmat.engine import check_coco_file, check_dataset_files, load_config
+from qmat.engine import check_coco_file, check_dataset_files, load_config, set_data_root
 from qmat.utils import UserInputError
 
 
 def synthetic_cfg(root):
-    return load_config(SYNTHETIC_CONFIG, {
-        'train_dataloader.dataset.data_root': root + '/', 'val_dataloader.dataset.data_root': root + '/',
-        'test_dataloader.dataset.data_root': root + '/',
-        'val_evaluator.ann_file': osp.join(root, 'annotations/instances_val2019.json'),
-        'test_evaluator.ann_file': osp.join(root, 'annotations/instances_val2019.json')})
+    cfg = load_config(SYNTHETIC_CONFIG)
+    set_data_root(cfg, root)
+    return cfg
+
+
+def test_data_root_moves_every_dataset_and_evaluator(synthetic_root):
+    cfg = synthetic_cfg(synthetic_root)
+    root = synthetic_root + '/'
+    for split in ('train', 'val', 'test'):
+        assert cfg[f'{split}_dataloader'].dataset.data_root == root
+    assert cfg.val_evaluator.ann_file == root + 'annotations/instances_val2019.json'
+    assert cfg.test_evaluator.ann_file == root + 'annotations/instances_val2019.json'
+    assert check_dataset_files(cfg, ('train', 'val', 'test'))
+    with pytest.raises(UserInputError, match='--data-root .*nowhere is not a directory'):
+        set_data_root(cfg, osp.join(synthetic_root, 'nowhere'))
 
 
 def test_missing_config(tmp_path):
@@ -50,7 +60,8 @@ def test_data_root_without_annotation_file(tmp_path):
 
 def test_missing_data_root(tmp_path):
     with pytest.raises(UserInputError, match='data_root .*absent/ is not a directory'):
-        check_dataset_files(synthetic_cfg(str(tmp_path / 'absent')), ('train',))
+        check_dataset_files(load_config(SYNTHETIC_CONFIG, {
+            'train_dataloader.dataset.data_root': str(tmp_path / 'absent') + '/'}), ('train',))
 
 
 def test_annotation_file_that_does_not_parse(tmp_path):

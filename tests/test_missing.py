@@ -41,6 +41,17 @@ def test_biased_policies_remove_what_they_say(policy, key, direction):
     assert abs(np.mean([a[key] for a in uniform]) - everything) < 0.2 * everything
 
 
+def test_annotator_policy_is_the_geometric_mean_of_small_thin_and_faint():
+    coco = make_coco()
+    names = {c['id']: c['name'] for c in coco['categories']}
+    anns = coco['annotations']
+    expected = np.array([(1 / a['area'] / a['layers'] / a['contrast']) ** (1 / 3) for a in anns])
+    np.testing.assert_allclose(POLICIES['annotator'](anns, names), expected, rtol=1e-12)
+    _, removed = drop_annotations(coco, 0.3, 'annotator', seed=2)
+    for key in ('area', 'layers', 'contrast'):  # biased to all three at once
+        assert np.mean([a[key] for a in removed]) < np.mean([a[key] for a in anns])
+
+
 def test_seeded():
     coco = make_coco()
     ids = [[a['id'] for a in drop_annotations(coco, 0.3, 'small', seed=s)[1]] for s in (4, 4, 5)]
@@ -75,3 +86,15 @@ def test_tool_writes_the_dropped_file_and_the_record(tmp_path):
     with pytest.raises(UserInputError, match='must differ'):
         write_dropped(str(src), str(src), 0.5, 'uniform', 0)
     assert not osp.exists(str(src) + '.tmp')
+
+
+def test_removed_instances_can_stay_as_ignored(tmp_path):
+    src = tmp_path / 'complete.json'
+    src.write_text(json.dumps(make_coco()))
+    out = tmp_path / 'audit.json'
+    record_path, kept, removed = write_dropped(str(src), str(out), 0.25, 'small', 3, keep_as_ignored=True)
+    written = json.loads(out.read_text())
+    record = json.loads(open(record_path).read())
+    assert (kept, removed) == (300, 100) and len(written['annotations']) == 400 and record['kept_as_ignored']
+    crowd = {a['id'] for a in written['annotations'] if a.get('iscrowd') == 1}
+    assert crowd == set(record['removed_ids'])

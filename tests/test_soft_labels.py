@@ -3,20 +3,21 @@ import numpy as np
 import pytest
 import torch
 
-from qmat.models import attention_soft_labels
+from qmat.models import attention_soft_labels, instance_prototypes
 
 
-def numpy_soft_labels(neg, pos, threshold, temperature):
+def numpy_soft_labels(neg, pos, threshold, temperature, background=None):
     if len(neg) == 0:
         return np.zeros(0)
     if len(pos) == 0:
         return np.zeros(len(neg))
+    keys = pos if background is None else np.concatenate([pos, background])
     neg = neg / np.linalg.norm(neg, axis=1, keepdims=True)
-    pos = pos / np.linalg.norm(pos, axis=1, keepdims=True)
-    logits = neg @ pos.T / temperature
+    keys = keys / np.linalg.norm(keys, axis=1, keepdims=True)
+    logits = neg @ keys.T / temperature
     logits -= logits.max(axis=1, keepdims=True)
     attention = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    best = attention.max(axis=1)
+    best = attention[:, :len(pos)].max(axis=1)
     return np.where(best >= threshold, best, 0.0)
 
 
@@ -53,3 +54,27 @@ def test_no_gradient_through_the_targets():
     neg, pos = torch.randn(5, 4, requires_grad=True), torch.randn(2, 4, requires_grad=True)
     out = attention_soft_labels(neg, pos, threshold=0.1)
     assert not out.requires_grad
+
+
+@pytest.mark.parametrize('n_neg,n_pos,n_background,dims', [(7, 5, 1, 16), (1, 1, 1, 1), (9, 3, 4, 8)])
+def test_background_keys_compete_for_the_attention(n_neg, n_pos, n_background, dims):
+    rng = np.random.default_rng(n_neg + n_pos + n_background)
+    neg, pos, back = (rng.normal(size=(n, dims)) for n in (n_neg, n_pos, n_background))
+    expected = numpy_soft_labels(neg, pos, 0.0, 0.2, back)
+    actual = attention_soft_labels(*(torch.tensor(a, dtype=torch.float32) for a in (neg, pos)), 0.0, 0.2,
+                                   torch.tensor(back, dtype=torch.float32))
+    np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-5, atol=1e-6)
+    # one positive and no background: every negative attends to it fully, whatever it looks like
+    neg, pos = torch.tensor(neg, dtype=torch.float32), torch.tensor(pos, dtype=torch.float32)
+    lone = attention_soft_labels(neg, pos[:1], 0.0)
+    assert torch.allclose(lone, torch.ones(n_neg))
+
+
+def test_instance_prototypes_are_mean_normalised_embeddings():
+    rng = np.random.default_rng(3)
+    embeds = rng.normal(size=(10, 6))
+    ids = np.array([7, 2, 7, 7, 40, 2, 2, 40, 7, 2])
+    actual = instance_prototypes(torch.tensor(embeds), torch.tensor(ids))
+    unit = embeds / np.linalg.norm(embeds, axis=1, keepdims=True)
+    expected = np.stack([unit[ids == i].mean(axis=0) for i in (2, 7, 40)])
+    np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-12)

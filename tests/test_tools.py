@@ -6,7 +6,7 @@ import random
 
 import pytest
 import torch
-from conftest import SYNTHETIC_CONFIG, parse_cfg_options, run_tool, tiny_run_options
+from conftest import SYNTHETIC_CONFIG, run_tool, tiny_run_config, tiny_run_options
 from test_checkpoint import RunsCode, loads_without_qmat
 
 
@@ -48,8 +48,6 @@ def test_train_then_test_reports_bbox_and_segm_map(synthetic_root, tmp_path):
 def test_resume_continues_iterations_optimizer_and_weights(synthetic_root, tmp_path):
     from mmengine.runner import Runner
 
-    from qmat.engine import load_config
-
     work = str(tmp_path / 'work')
     assert_ok(run_tool('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', work,
                        *tiny_run_options(synthetic_root, max_iters=2)))
@@ -58,7 +56,7 @@ def test_resume_continues_iterations_optimizer_and_weights(synthetic_root, tmp_p
     assert saved['meta']['iter'] == 2
 
     # the resumed runner starts exactly where the checkpoint left off
-    cfg = load_config(SYNTHETIC_CONFIG, parse_cfg_options(tiny_run_options(synthetic_root, max_iters=4)))
+    cfg = tiny_run_config(synthetic_root, max_iters=4)
     cfg.work_dir, cfg.resume, cfg.load_from = str(tmp_path / 'inspect'), True, first
     cfg.train_cfg.max_iters = 4
     runner = Runner.from_cfg(cfg)
@@ -159,16 +157,62 @@ def test_generate_synthetic_cli(tmp_path):
 
 
 @pytest.mark.slow
-def test_sasl_model_trains_logs_its_soft_labels_and_evaluates(synthetic_root, tmp_path):
+def test_sasl_model_trains_on_dropped_annotations_logs_and_audits_its_soft_labels(synthetic_root, tmp_path):
     config = SYNTHETIC_CONFIG.replace('_400i_', '_sasl-t0.8_400i_')
+    audit_file = osp.join(str(tmp_path), 'train_audit.json')
+    assert_ok(run_tool('tools/drop_annotations.py', osp.join(synthetic_root, 'annotations',
+                       'instances_train2019.json'), audit_file, '--fraction', '0.5', '--policy', 'annotator',
+                       '--keep-as-ignored'))
     work = str(tmp_path / 'sasl')
     options = tiny_run_options(synthetic_root, max_iters=3)
-    result = run_tool('tools/train.py', config, '--work-dir', work, *options)
+    result = run_tool('tools/train.py', config, '--work-dir', work, *options,
+                      f'train_dataloader.dataset.ann_file={audit_file}')
     assert_ok(result)
     log = result.stdout + result.stderr
-    assert 'sasl_soft_labels:' in log and 'sasl_max_attention:' in log  # the firing statistics, per iteration
+    # the firing statistics, per iteration, and their truth on the removed flakes
+    for key in ('sasl_soft_labels:', 'sasl_max_attention:', 'sasl_removed_negatives:',
+                'sasl_soft_on_removed:'):
+        assert key in log, key
     checkpoint = osp.join(work, 'iter_3.pth')
     result = run_tool('tools/test.py', config, checkpoint, '--work-dir', str(tmp_path / 't'), *options)
     assert_ok(result)
     log = result.stdout + result.stderr
     assert 'coco/bbox_mAP' in log and 'coco/segm_mAP' in log
+
+    out = str(tmp_path / 'audit.json')
+    result = run_tool('tools/analysis/audit_soft_labels.py', config, checkpoint, '--train-ann', audit_file,
+                      '--data-root', synthetic_root, '--temperatures', '1', '0.1',
+                      '--thresholds', '0.5', '0.9',
+                      '--out', out)
+    assert_ok(result)
+    audit = json.load(open(out))
+    assert audit['images'] > 0 and 0 < audit['removed_negatives'] < audit['negatives']
+    assert len(audit['rows']) == (2 * 2 * 2 * 2 + 1) * 2  # 16 attention rules and the objectness, 2 t
+    assert '| anchors | no | image | 1 | 0.5 |' in result.stdout
+    assert '| objectness p | - | - | - | 0.9 |' in result.stdout
+    for row in audit['rows']:
+        assert 0 <= row['recall'] <= 1
+        assert row['precision'] != row['precision'] or 0 <= row['precision'] <= 1  # NaN: nothing fired
+
+
+def test_audit_needs_ignored_instances(synthetic_root, tmp_path):
+    config = SYNTHETIC_CONFIG.replace('_400i_', '_sasl-t0.8_400i_')
+    checkpoint = str(tmp_path / 'random.pth')
+    torch.save({'state_dict': {}, 'meta': {}}, checkpoint)
+    result = run_tool('tools/analysis/audit_soft_labels.py', config, checkpoint,
+                      '--data-root', synthetic_root, '--train-ann', 'annotations/instances_train2019.json')
+    assert_one_line_error(result, 'no batch carried ignored (removed) instances', '--keep-as-ignored')
+
+
+@pytest.mark.slow
+def test_sasl_benchmark_prints_the_ratio():
+    sasl = SYNTHETIC_CONFIG.replace('_400i_', '_sasl-t0.8_400i_')
+    result = run_tool('tools/benchmark_sasl_rpn.py', '--baseline', SYNTHETIC_CONFIG, '--sasl', sasl,
+                      '--size', '96', '96', '--input-scale', '96', '96', '--iters', '20', '--warmup', '1')
+    assert_ok(result)
+    rows = [line.split('|') for line in result.stdout.splitlines()
+            if line.startswith('| ') and 'Head' in line]
+    assert [r[1].strip() for r in rows] == ['RPNHead', 'SASLRPNHead']
+    base, sasl_median, ratio = float(rows[0][2]), float(rows[1][2]), float(rows[1][5])
+    assert float(rows[0][5]) == 1.0 and ratio == pytest.approx(sasl_median / base, abs=2e-3)
+    assert_one_line_error(run_tool('tools/benchmark_sasl_rpn.py', '--iters', '5'), 'at least 20')

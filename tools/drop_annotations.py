@@ -18,6 +18,9 @@ def parse_args():
                         help='which instances annotators miss: uniform, or biased to small, thin or '
                         'low-contrast flakes')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--keep-as-ignored', action='store_true',
+                        help='keep the removed instances as iscrowd=1 (ignored in training): '
+                        'SASLRPNHead then logs how many of its soft labels land on them')
     return parser.parse_args()
 
 
@@ -25,7 +28,8 @@ def main():
     args = parse_args()
     from qmat.datasets.missing import write_dropped
 
-    record, kept, removed = write_dropped(args.input, args.output, args.fraction, args.policy, args.seed)
+    record, kept, removed = write_dropped(args.input, args.output, args.fraction, args.policy, args.seed,
+                                           args.keep_as_ignored)
     print(f'removed {removed} of {kept + removed} instances ({args.policy}, seed {args.seed})')
     print(f'annotations: {args.output}\nremoved:     {record}')
 

@@ -10,20 +10,15 @@ PY=.venv/bin/python
 CONFIG=configs/synthetic/mask-rcnn_r18_fpn_400i_synthetic.py
 DATA=${QMAT_DEMO_DATA:-data/synthetic}
 WORK=${QMAT_DEMO_WORK:-work_dirs/quickstart}
-ROOT_OPTIONS=(
-    "train_dataloader.dataset.data_root=$DATA/" "val_dataloader.dataset.data_root=$DATA/"
-    "test_dataloader.dataset.data_root=$DATA/" "val_evaluator.ann_file=$DATA/annotations/instances_val2019.json"
-    "test_evaluator.ann_file=$DATA/annotations/instances_val2019.json"
-)
 
 echo "[quickstart] generating synthetic flakes in $DATA"
 "$PY" tools/generate_synthetic.py "$DATA" --train 64 --val 16 --size 256 256 --workers 2
 echo "[quickstart] training $CONFIG on the CPU (work dir $WORK)"
-"$PY" tools/train.py "$CONFIG" --work-dir "$WORK" --cfg-options "${ROOT_OPTIONS[@]}"
+"$PY" tools/train.py "$CONFIG" --work-dir "$WORK" --data-root "$DATA"
 CHECKPOINT=$(ls -t "$WORK"/iter_*.pth | head -n 1)
 echo "[quickstart] evaluating $CHECKPOINT"
 "$PY" tools/test.py "$CONFIG" "$CHECKPOINT" --work-dir "$WORK/test" --show-dir predictions \
-    --cfg-options "${ROOT_OPTIONS[@]}" 2>&1 | tee "$WORK/test.log"
+    --data-root "$DATA" 2>&1 | tee "$WORK/test.log"
 
 echo
 echo "[quickstart] done:"

@@ -17,6 +17,8 @@ def parse_args():
     parser.add_argument('--show', action='store_true', help='show prediction results')
     parser.add_argument('--show-dir', help='directory (inside the run dir) where painted images are saved')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument('--data-root', help='run on the dataset in this directory (same layout as the '
+                        "config's: annotations/ and images); applied before --cfg-options")
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings in the config, key=value pairs such as test_dataloader.batch_size=2')
@@ -60,7 +62,7 @@ def main():
     from qmat.engine import build_runner, load_run_config
     from qmat.utils import UserInputError
 
-    cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir)
+    cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir, args.data_root)
     if not os.path.isfile(args.checkpoint):
         raise UserInputError(f'checkpoint {args.checkpoint} does not exist')
     cfg.load_from = args.checkpoint

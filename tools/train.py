@@ -20,6 +20,8 @@ def parse_args():
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from CKPT, or without a value from the latest checkpoint in the work dir')
+    parser.add_argument('--data-root', help='run on the dataset in this directory (same layout as the '
+                        "config's: annotations/ and images); applied before --cfg-options")
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings in the config, key=value pairs such as train_cfg.max_iters=100')
@@ -36,7 +38,7 @@ def main():
     from qmat.engine import build_runner, load_run_config
     from qmat.utils import UserInputError
 
-    cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir)
+    cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir, args.data_root)
 
     if args.amp:
         wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')

@@ -49,8 +49,17 @@ def _low_contrast(annotations: List[dict], names: Dict[int, str]) -> np.ndarray:
     return 1 / np.maximum(np.array([float(a['contrast']) for a in annotations]), 1e-3)
 
 
+def _annotator(annotations: List[dict], names: Dict[int, str]) -> np.ndarray:
+    """Small, thin and faint at once: the geometric mean of the three weights (contrast where recorded)."""
+    parts = [_small(annotations, names), _thin(annotations, names)]
+    if all('contrast' in a for a in annotations):
+        parts.append(_low_contrast(annotations, names))
+    return np.exp(np.mean([np.log(p) for p in parts], axis=0))
+
+
 POLICIES: Dict[str, Callable[[List[dict], Dict[int, str]], np.ndarray]] = {
-    'uniform': _uniform, 'small': _small, 'thin': _thin, 'low_contrast': _low_contrast}
+    'uniform': _uniform, 'small': _small, 'thin': _thin, 'low_contrast': _low_contrast,
+    'annotator': _annotator}
 
 
 def drop_annotations(coco: dict, fraction: float, policy: str = 'uniform',
@@ -88,8 +97,13 @@ def removal_record_path(ann_file: str) -> str:
     return osp.splitext(ann_file)[0] + '.removed.json'
 
 
-def write_dropped(src: str, dst: str, fraction: float, policy: str, seed: int) -> Tuple[str, int, int]:
+def write_dropped(src: str, dst: str, fraction: float, policy: str, seed: int,
+                  keep_as_ignored: bool = False) -> Tuple[str, int, int]:
     """Read COCO json ``src``, drop annotations, write ``dst`` and its removal record.
+
+    With ``keep_as_ignored`` the removed instances stay in ``dst`` as ``iscrowd = 1``: mmdet loads them as
+    ignored instances, which qmat's assigners do not use (``ignore_iof_thr = -1``), so training sees the
+    same targets, while :class:`~qmat.models.SASLRPNHead` can count how many of its soft labels land on them.
 
     Returns:
         (record path, instances kept, instances removed).
@@ -101,8 +115,10 @@ def write_dropped(src: str, dst: str, fraction: float, policy: str, seed: int) -
             f'the output {dst} must differ from the input: the complete file is the ground truth')
     coco = check_coco_file(src, what='input annotation')
     kept, removed = drop_annotations(coco, fraction, policy, seed)
+    if keep_as_ignored:
+        kept['annotations'] = kept['annotations'] + [dict(a, iscrowd=1) for a in removed]
     record = dict(source=osp.abspath(src), output=osp.abspath(dst), policy=policy, fraction=fraction,
-                  seed=seed, num_annotations=len(coco['annotations']),
+                  seed=seed, kept_as_ignored=keep_as_ignored, num_annotations=len(coco['annotations']),
                   removed_ids=[a['id'] for a in removed], removed=removed)
     record_path = removal_record_path(dst)
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
@@ -110,4 +126,4 @@ def write_dropped(src: str, dst: str, fraction: float, policy: str, seed: int) -
         with open(path + '.tmp', 'w', encoding='utf-8') as f:
             json.dump(content, f)
         os.replace(path + '.tmp', path)
-    return record_path, len(kept['annotations']), len(removed)
+    return record_path, len(coco['annotations']) - len(removed), len(removed)

@@ -4,12 +4,12 @@ from .checkpoint import (
                          load_local_checkpoint,
                          register_safe_checkpoint_types,
 )
-from .config import check_coco_file, check_dataset_files, load_config
+from .config import check_coco_file, check_dataset_files, load_config, set_data_root
 from .distributed import setup_cpu_distributed
 from .runner import build_runner, load_run_config, set_work_dir
 
 __all__ = [
     'PlainCheckpointHook', 'UnsafeCheckpointError', 'load_local_checkpoint',
     'register_safe_checkpoint_types', 'check_coco_file', 'check_dataset_files', 'load_config',
-    'setup_cpu_distributed', 'build_runner', 'load_run_config', 'set_work_dir'
+    'set_data_root', 'setup_cpu_distributed', 'build_runner', 'load_run_config', 'set_work_dir'
 ]

@@ -43,6 +43,29 @@ def _datasets(dataset_cfg: ConfigDict) -> Iterator[ConfigDict]:
         yield dataset_cfg
 
 
+def set_data_root(cfg: Config, data_root: str) -> None:
+    """Point every dataloader's dataset at ``data_root`` and each COCO evaluator at its split's annotations.
+
+    The ``--data-root`` of tools/train.py and tools/test.py: annotation and image paths stay relative to the
+    root, so one option moves a whole config to another dataset of the same layout.
+    """
+    if not osp.isdir(data_root):
+        raise UserInputError(f'--data-root {data_root} is not a directory')
+    root = data_root.rstrip('/') + '/'
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if not loader:
+            continue
+        leaves = list(_datasets(loader['dataset']))
+        for dataset in leaves:
+            dataset['data_root'] = root
+        evaluators = cfg.get(f'{split}_evaluator') or []
+        for evaluator in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
+            if evaluator.get('ann_file') and len(leaves) == 1 and leaves[0].get('ann_file'):
+                evaluator['ann_file'] = _join(root, leaves[0]['ann_file'])
+    cfg.data_root = root
+
+
 def _default_classes(dataset_type) -> Optional[Sequence[str]]:
     """The class names a registered dataset type declares in its METAINFO, if any."""
     from mmdet.registry import DATASETS

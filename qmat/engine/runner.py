@@ -6,17 +6,22 @@ from mmdet.registry import RUNNERS
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from .config import check_dataset_files, load_config
+from .config import check_dataset_files, load_config, set_data_root
 from .distributed import setup_cpu_distributed
 
 
 def load_run_config(config_path: str, cfg_options: Optional[dict], launcher: str,
-                    work_dir: Optional[str]) -> Config:
-    """The config of a train or test run: read, ``--cfg-options`` merged, launcher and work dir set."""
+                    work_dir: Optional[str], data_root: Optional[str] = None) -> Config:
+    """The config of a train or test run: read, ``--data-root`` and ``--cfg-options`` applied (in that
+    order), launcher and work dir set."""
     from mmdet.utils import setup_cache_size_limit_of_dynamo
 
     setup_cache_size_limit_of_dynamo()  # as mmdet's tools: fewer torch.compile recompilations
-    cfg = load_config(config_path, cfg_options)
+    cfg = load_config(config_path)
+    if data_root is not None:
+        set_data_root(cfg, data_root)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
     cfg.launcher = launcher
     set_work_dir(cfg, config_path, work_dir)
     return cfg

@@ -1,4 +1,10 @@
 from .dense_heads import SASLRPNHead
-from .losses import attention_soft_labels
+from .losses import (
+                     BackgroundRecalibrationLoss,
+                     attention_soft_labels,
+                     background_recalibration_loss,
+                     instance_prototypes,
+)
 
-__all__ = ['SASLRPNHead', 'attention_soft_labels']
+__all__ = ['SASLRPNHead', 'BackgroundRecalibrationLoss', 'attention_soft_labels',
+           'background_recalibration_loss', 'instance_prototypes']

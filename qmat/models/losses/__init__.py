@@ -1,3 +1,5 @@
-from .soft_labels import attention_soft_labels
+from .background_recalibration import BackgroundRecalibrationLoss, background_recalibration_loss
+from .soft_labels import attention_soft_labels, instance_prototypes
 
-__all__ = ['attention_soft_labels']
+__all__ = ['BackgroundRecalibrationLoss', 'background_recalibration_loss', 'attention_soft_labels',
+           'instance_prototypes']

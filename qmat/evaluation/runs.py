@@ -1,0 +1,75 @@
+"""Runs of a comparison: where each lives, whether it finished, its COCO metrics, and mean ± std over seeds.
+
+A run is a work dir of tools/train.py. It counts as finished when its ``last_checkpoint`` names the
+config's final iteration; its metrics are then the last COCO evaluation mmengine logged there (the
+validation at the end of training, in ``<timestamp>/vis_data/scalars.json``).
+"""
+import glob
+import json
+import math
+import os.path as osp
+import subprocess
+import sys
+from typing import Dict, Optional, Sequence
+
+# Table 1's columns: (task, name, mmdet metric key)
+COCO_COLUMNS = (('bbox', 'AP50', 'coco/bbox_mAP_50'), ('bbox', 'AP75', 'coco/bbox_mAP_75'),
+                ('bbox', 'AP', 'coco/bbox_mAP'), ('segm', 'AP50', 'coco/segm_mAP_50'),
+                ('segm', 'AP75', 'coco/segm_mAP_75'), ('segm', 'AP', 'coco/segm_mAP'))
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def finished(work_dir: str, max_iters: int) -> bool:
+    """Whether the run in ``work_dir`` saved its checkpoint of iteration ``max_iters``."""
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return False
+    with open(pointer, encoding='utf-8') as f:
+        return osp.basename(f.read().strip()) == f'iter_{max_iters}.pth'
+
+
+def last_metrics(work_dir: str, required: str = 'coco/bbox_mAP') -> Optional[Dict[str, float]]:
+    """The last logged line with ``required`` among the work dir's mmengine logs (newest run first)."""
+    for run in sorted(glob.glob(osp.join(work_dir, '2*')), reverse=True):  # timestamped run dirs
+        stamp = osp.basename(run)
+        for path in (osp.join(run, f'{stamp}.json'), osp.join(run, 'vis_data', 'scalars.json')):
+            if not osp.isfile(path):
+                continue
+            found = None
+            with open(path, encoding='utf-8') as f:
+                for line in f:
+                    line = line.strip()
+                    if required in line:
+                        try:
+                            found = json.loads(line)
+                        except json.JSONDecodeError:
+                            continue  # a line cut off by a crash
+            if found is not None:
+                return found
+    return None
+
+
+def mean_std(values: Sequence[float]) -> Dict[str, float]:
+    """Mean and sample standard deviation (0 for one value) of ``values``."""
+    mean = sum(values) / len(values)
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
+    return dict(mean=mean, std=std, n=len(values))
+
+
+def format_cell(stats: Optional[Dict[str, float]], scale: float = 100.0) -> str:
+    """``72.4`` for one seed, ``72.4 ± 0.8`` for several, ``—`` for none (in percent by default)."""
+    if not stats:
+        return '—'
+    if stats['n'] > 1:
+        return f'{scale * stats["mean"]:.1f} ± {scale * stats["std"]:.1f}'
+    return f'{scale * stats["mean"]:.1f}'
+
+
+def train(config: str, work_dir: str, options: Sequence[str] = (), gpus: int = 1) -> int:
+    """Run tools/train.py (or tools/dist_train.sh for several GPUs) as a user would; returns its exit code."""
+    if gpus > 1:
+        command = ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), config, str(gpus)]
+    else:
+        command = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config]
+    return subprocess.call([*command, '--work-dir', work_dir, *options], cwd=REPO)
+

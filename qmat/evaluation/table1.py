@@ -1,0 +1,116 @@
+"""The paper's Table 1: bbox and segm AP50 / AP75 / AP per material and method, from training runs.
+
+Runs live in ``<root>/<material>/<method>/seed<k>/`` (tools/table1.py trains the missing ones). Cells
+with several finished seeds show mean ± std; cells without a finished run are listed, never filled in.
+"""
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+from mmengine.config import Config
+
+from .runs import COCO_COLUMNS, REPO, finished, format_cell, last_metrics, mean_std
+
+MATERIALS = ('graphene', 'hbn', 'mos2', 'wte2')
+MATERIAL_NAMES = dict(graphene='Graphene', hbn='hBN', mos2='MoS2', wte2='WTe2')
+METHODS = {
+    'baseline': 'configs/baseline/mask-rcnn_r101_fpn_10k_{material}.py',
+    'ohem': 'configs/ohem/mask-rcnn_r101_fpn_ohem_10k_{material}.py',
+    'brl': 'configs/brl/mask-rcnn_r101_fpn_brl_10k_{material}.py',
+    'sasl-t0.6': 'configs/sasl/mask-rcnn_r101_fpn_sasl-t0.6_10k_{material}.py',
+    'sasl-t0.8': 'configs/sasl/mask-rcnn_r101_fpn_sasl-t0.8_10k_{material}.py',
+    'sasl-t0.9': 'configs/sasl/mask-rcnn_r101_fpn_sasl-t0.9_10k_{material}.py',
+}
+METHOD_NAMES = {'baseline': 'Baseline', 'ohem': 'OHEM', 'brl': 'BRL', 'sasl-t0.6': 'SASL (t = 0.6)',
+                'sasl-t0.8': 'SASL (t = 0.8)', 'sasl-t0.9': 'SASL (t = 0.9)'}
+# The paper's own numbers (Table 1, in %), for side-by-side reading; never mixed into measured cells.
+PAPER = {
+    ('graphene', 'baseline'): (86.3, 78.8, 72.4, 84.1, 71.2, 63.2),
+    ('graphene', 'ohem'): (86.5, 79.8, 73.1, 84.5, 71.4, 63.7),
+    ('graphene', 'brl'): (86.8, 79.8, 73.6, 85.1, 71.5, 63.8),
+    ('graphene', 'sasl-t0.6'): (87.1, 80.3, 74.6, 85.0, 72.7, 64.6),
+    ('graphene', 'sasl-t0.8'): (87.8, 80.8, 75.7, 85.7, 73.8, 65.4),
+    ('hbn', 'baseline'): (73.2, 62.0, 59.0, 73.4, 73.2, 62.9),
+    ('hbn', 'ohem'): (71.4, 71.0, 61.8, 71.4, 62.0, 61.4),
+    ('hbn', 'brl'): (71.6, 71.4, 62.8, 71.0, 69.8, 60.8),
+    ('hbn', 'sasl-t0.6'): (72.1, 72.1, 63.7, 72.1, 71.3, 62.7),
+    ('hbn', 'sasl-t0.8'): (73.4, 73.1, 64.4, 73.1, 72.9, 63.0),
+    ('mos2', 'baseline'): (60.8, 57.0, 50.3, 60.3, 54.3, 47.6),
+    ('mos2', 'ohem'): (62.5, 56.1, 51.1, 61.7, 54.1, 48.4),
+    ('mos2', 'brl'): (63.7, 59.4, 53.7, 63.0, 57.0, 50.6),
+    ('mos2', 'sasl-t0.6'): (64.0, 57.8, 54.2, 63.3, 57.5, 50.9),
+    ('mos2', 'sasl-t0.8'): (65.6, 60.3, 55.1, 64.9, 58.1, 51.9),
+    ('wte2', 'baseline'): (76.6, 64.8, 58.6, 74.2, 60.7, 52.3),
+    ('wte2', 'ohem'): (76.7, 65.3, 59.8, 75.5, 61.2, 54.4),
+    ('wte2', 'brl'): (79.6, 66.0, 60.6, 78.0, 61.4, 55.0),
+    ('wte2', 'sasl-t0.6'): (78.3, 65.3, 61.4, 77.0, 64.6, 55.9),
+    ('wte2', 'sasl-t0.8'): (78.8, 67.6, 61.8, 77.3, 63.2, 55.3),
+    ('wte2', 'sasl-t0.9'): (79.0, 68.5, 61.2, 77.4, 65.0, 55.4),
+}
+
+
+def config_path(method: str, material: str) -> str:
+    return osp.join(REPO, METHODS[method].format(material=material))
+
+
+def run_dir(root: str, material: str, method: str, seed: int) -> str:
+    return osp.join(root, material, method, f'seed{seed}')
+
+
+def max_iters(config: str) -> int:
+    return int(Config.fromfile(config).train_cfg.max_iters)
+
+
+def collect(root: str, materials: Sequence[str] = MATERIALS, methods: Sequence[str] = tuple(METHODS),
+            seeds: Sequence[int] = (0,)) -> Dict:
+    """Metrics of every finished run under ``root``.
+
+    Returns:
+        ``dict(rows=[...], missing=[...])``: one row per (material, method) with ``seeds`` (those finished)
+        and per column ``mean``/``std``/``n`` (fractions, as mmdet logs them), plus the paper's numbers;
+        ``missing`` names each (material, method, seed) without a finished run.
+    """
+    rows, missing = [], []
+    for material in materials:
+        iters = max_iters(config_path(methods[0], material)) if methods else 0
+        for method in methods:
+            values: Dict[str, List[float]] = {key: [] for _, _, key in COCO_COLUMNS}
+            done = []
+            for seed in seeds:
+                work = run_dir(root, material, method, seed)
+                metrics = last_metrics(work) if finished(work, iters) else None
+                if metrics is None:
+                    missing.append(f'{material} / {method} / seed {seed}: {work}')
+                    continue
+                done.append(seed)
+                for _, _, key in COCO_COLUMNS:
+                    values[key].append(float(metrics[key]))
+            columns = {key: mean_std(v) if v else None for key, v in values.items()}
+            rows.append(dict(material=material, method=method, seeds=done, columns=columns,
+                             paper=PAPER.get((material, method))))
+    return dict(rows=rows, missing=missing)
+
+
+def markdown(table: Dict, with_paper: bool = True) -> str:
+    """Table 1's layout in markdown (percent), the paper's numbers in brackets, then the missing runs."""
+    head = ' | '.join(f'{task} {name}' for task, name, _ in COCO_COLUMNS)
+    lines = [f'| material | method | seeds | {head} |', '|' + ' --- |' * (3 + len(COCO_COLUMNS))]
+    for row in table['rows']:
+        cells = []
+        for i, (_, _, key) in enumerate(COCO_COLUMNS):
+            cell = format_cell(row['columns'][key])
+            if with_paper and row['paper']:
+                cell += f' ({row["paper"][i]:.1f})'
+            cells.append(cell)
+        seeds = ','.join(str(s) for s in row['seeds']) or '—'
+        lines.append(f'| {MATERIAL_NAMES.get(row["material"], row["material"])} | '
+                     f'{METHOD_NAMES.get(row["method"], row["method"])} | {seeds} | {" | ".join(cells)} |')
+    if with_paper:
+        lines += ['', 'In brackets: the paper\'s Table 1 (its own runs; not measured here).']
+    if table['missing']:
+        lines += ['', f'Missing runs ({len(table["missing"])}):'] + [f'- {m}' for m in table['missing']]
+    return '\n'.join(lines)
+
+
+def data_root_for(pattern: Optional[str], material: str) -> Optional[str]:
+    """``--data-root-pattern data/{material}`` for one material; None keeps the config's."""
+    return pattern.format(material=material) if pattern else None

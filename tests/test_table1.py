@@ -1,0 +1,78 @@
+"""Table 1 collection: finished runs only, mean ± std over seeds, missing runs listed, the paper's apart."""
+import json
+import os
+import os.path as osp
+
+import pytest
+
+from qmat.evaluation.runs import finished, format_cell, last_metrics, mean_std
+from qmat.evaluation.table1 import METHODS, PAPER, collect, markdown, run_dir
+
+
+def fake_run(work, iters, metrics, stamp='20260101_000000', extra_lines=()):
+    """A work dir as mmengine leaves it: last_checkpoint and the validation metrics in scalars.json."""
+    os.makedirs(osp.join(work, stamp, 'vis_data'))
+    with open(osp.join(work, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(work, f'iter_{iters}.pth'))
+    with open(osp.join(work, stamp, 'vis_data', 'scalars.json'), 'w') as f:
+        f.write(json.dumps({'loss': 1.0, 'step': 1}) + '\n')
+        f.write(json.dumps(dict(metrics, step=iters)) + '\n')
+        for line in extra_lines:
+            f.write(line + '\n')
+
+
+def metrics(value):
+    keys = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'segm_mAP', 'segm_mAP_50', 'segm_mAP_75')
+    return {f'coco/{k}': value + i / 100 for i, k in enumerate(keys)}
+
+
+def test_mean_std_and_cells():
+    stats = mean_std([0.70, 0.72, 0.74])
+    assert stats['mean'] == pytest.approx(0.72) and stats['std'] == pytest.approx(0.02) and stats['n'] == 3
+    assert format_cell(stats) == '72.0 ± 2.0'
+    assert format_cell(mean_std([0.5])) == '50.0' and format_cell(None) == '—'
+
+
+def test_only_finished_runs_with_metrics_count(tmp_path):
+    work = str(tmp_path / 'run')
+    fake_run(work, 10000, metrics(0.5), extra_lines=['{"coco/bbox_mAP": 0.9, "cut off'])  # a crash mid-line
+    assert finished(work, 10000) and not finished(work, 20000)
+    assert last_metrics(work)['coco/bbox_mAP'] == 0.5
+
+
+def test_collect_averages_seeds_and_lists_what_is_missing(tmp_path):
+    root = str(tmp_path)
+    fake_run(run_dir(root, 'graphene', 'baseline', 0), 10000, metrics(0.60))
+    fake_run(run_dir(root, 'graphene', 'baseline', 1), 10000, metrics(0.64))
+    fake_run(run_dir(root, 'graphene', 'sasl-t0.8', 0), 5000, metrics(0.99))  # stopped half-way: not counted
+    table = collect(root, ['graphene'], ['baseline', 'sasl-t0.8'], seeds=[0, 1])
+    baseline, sasl = table['rows']
+    assert baseline['seeds'] == [0, 1] and sasl['seeds'] == []
+    assert baseline['columns']['coco/bbox_mAP']['mean'] == pytest.approx(0.62)
+    assert baseline['columns']['coco/bbox_mAP']['std'] == pytest.approx(0.02 * 2 ** 0.5)
+    assert len(table['missing']) == 2 and all('sasl-t0.8' in m for m in table['missing'])
+    text = markdown(table)
+    assert '| Graphene | Baseline | 0,1 | 63.0 ± 2.8 (86.3) |' in text  # bbox AP50 = 0.61/0.65, paper's 86.3
+    assert '| Graphene | SASL (t = 0.8) | — | — (87.8) |' in text
+    assert 'Missing runs (2):' in text
+    assert '(86.3)' not in markdown(table, with_paper=False)
+
+
+def test_every_paper_number_belongs_to_a_known_method():
+    assert {method for _, method in PAPER} <= set(METHODS)
+    assert all(len(v) == 6 for v in PAPER.values())
+
+
+def test_cli_collects_and_writes_markdown_and_json(tmp_path):
+    from conftest import run_tool
+    root = str(tmp_path / 'runs')
+    fake_run(run_dir(root, 'wte2', 'brl', 0), 10000, metrics(0.55))
+    out_md, out_json = str(tmp_path / 't.md'), str(tmp_path / 't.json')
+    result = run_tool('tools/table1.py', '--work-root', root, '--materials', 'wte2', '--methods', 'brl',
+                      'sasl-t0.9', '--markdown', out_md, '--json', out_json)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert '| WTe2 | BRL | 0 | 56.0 (79.6) |' in result.stdout
+    assert 'Missing runs (1):' in result.stdout and 'wte2 / sasl-t0.9 / seed 0' in result.stdout
+    assert open(out_md).read().strip() == result.stdout.strip()
+    table = json.load(open(out_json))
+    assert table['rows'][0]['columns']['coco/bbox_mAP_50']['mean'] == pytest.approx(0.56)

@@ -1,0 +1,75 @@
+"""Reproduce the paper's Table 1: methods x materials, bbox and segm AP50 / AP75 / AP.
+
+    python tools/table1.py                                    # collect: print what has been run
+    python tools/table1.py --run --materials graphene --seeds 0 1 2 --gpus 4
+    python tools/table1.py --run --data-root-pattern /data/tdm/{material} --json t1.json --markdown t1.md
+
+Runs live in ``--work-root/<material>/<method>/seed<k>/``. With ``--run`` each missing run is trained with
+tools/train.py (tools/dist_train.sh for several GPUs) from the paper's configs; finished runs are skipped,
+so an interrupted reproduction continues where it stopped. Cells show mean ± std over finished seeds
+(percent); the paper's own numbers follow in brackets; runs that are not there are listed, not invented.
+"""
+import argparse
+import json
+import os
+import sys
+
+
+def parse_args():
+    from qmat.evaluation.table1 import MATERIALS, METHODS
+    parser = argparse.ArgumentParser(description="Run or collect the paper's Table 1")
+    parser.add_argument('--work-root', default='work_dirs/table1')
+    parser.add_argument('--materials', nargs='+', default=list(MATERIALS), choices=MATERIALS)
+    parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS))
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0])
+    parser.add_argument('--run', action='store_true', help='train the runs that are missing, then collect')
+    parser.add_argument('--gpus', type=int, default=1, help='GPUs per run (torchrun + DDP when > 1)')
+    parser.add_argument('--data-root-pattern', help='dataset of each material, e.g. data/{material}')
+    parser.add_argument('--json', help='write the table as JSON here')
+    parser.add_argument('--markdown', help='write the markdown table here')
+    parser.add_argument('--no-paper', action='store_true', help="leave out the paper's numbers")
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    from qmat.evaluation.runs import finished, train
+    from qmat.evaluation.table1 import collect, config_path, data_root_for, markdown, max_iters, run_dir
+    from qmat.utils import UserInputError
+
+    if args.data_root_pattern and '{material}' not in args.data_root_pattern:
+        raise UserInputError(f'--data-root-pattern {args.data_root_pattern} must contain {{material}}')
+    failed = []
+    if args.run:
+        for material in args.materials:
+            for method in args.methods:
+                config = config_path(method, material)
+                for seed in args.seeds:
+                    work = run_dir(args.work_root, material, method, seed)
+                    if finished(work, max_iters(config)):
+                        continue
+                    # an interrupted run resumes from its last checkpoint
+                    options = ['--resume'] if os.path.isfile(os.path.join(work, 'last_checkpoint')) else []
+                    root = data_root_for(args.data_root_pattern, material)
+                    options += ['--data-root', root] if root else []
+                    options += ['--cfg-options', f'randomness.seed={seed}']
+                    print(f'[table1] training {material} / {method} / seed {seed} in {work}', flush=True)
+                    if train(config, work, options, args.gpus) != 0:
+                        failed.append(f'{material} / {method} / seed {seed}')
+    table = collect(args.work_root, args.materials, args.methods, args.seeds)
+    text = markdown(table, with_paper=not args.no_paper)
+    print(text)
+    if args.markdown:
+        with open(args.markdown, 'w', encoding='utf-8') as f:
+            f.write(text + '\n')
+    if args.json:
+        with open(args.json, 'w', encoding='utf-8') as f:
+            json.dump(table, f, indent=1)
+    if failed:
+        print(f'{len(failed)} run(s) failed: ' + '; '.join(failed), file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == '__main__':
+    from qmat.utils import run_cli
+    run_cli(main)
