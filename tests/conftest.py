@@ -10,7 +10,7 @@ from qmat.datasets import SceneConfig, generate_dataset
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # Small images with a few flakes: enough for every code path, quick to train on.
 TINY_SCENE = SceneConfig(image_size=(128, 128), flakes=(2, 5), radius=(4.0, 24.0), bulk=(0, 1), dust=(0, 5))
-SYNTHETIC_CONFIG = osp.join(REPO, 'configs', 'synthetic', 'mask-rcnn_r18_fpn_400i_synthetic.py')
+SYNTHETIC_CONFIG = osp.join(REPO, 'configs', 'synthetic', 'mask-rcnn_r18_fpn_250i_synthetic.py')
 
 
 def run_tool(*args, timeout=900, env=None):

@@ -158,7 +158,7 @@ def test_generate_synthetic_cli(tmp_path):
 
 @pytest.mark.slow
 def test_sasl_model_trains_on_dropped_annotations_logs_and_audits_its_soft_labels(synthetic_root, tmp_path):
-    config = SYNTHETIC_CONFIG.replace('_400i_', '_sasl-t0.8_400i_')
+    config = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
     audit_file = osp.join(str(tmp_path), 'train_audit.json')
     assert_ok(run_tool('tools/drop_annotations.py', osp.join(synthetic_root, 'annotations',
                        'instances_train2019.json'), audit_file, '--fraction', '0.5', '--policy', 'annotator',
@@ -196,7 +196,7 @@ def test_sasl_model_trains_on_dropped_annotations_logs_and_audits_its_soft_label
 
 
 def test_audit_needs_ignored_instances(synthetic_root, tmp_path):
-    config = SYNTHETIC_CONFIG.replace('_400i_', '_sasl-t0.8_400i_')
+    config = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
     checkpoint = str(tmp_path / 'random.pth')
     torch.save({'state_dict': {}, 'meta': {}}, checkpoint)
     result = run_tool('tools/analysis/audit_soft_labels.py', config, checkpoint,
@@ -206,7 +206,7 @@ def test_audit_needs_ignored_instances(synthetic_root, tmp_path):
 
 @pytest.mark.slow
 def test_sasl_benchmark_prints_the_ratio():
-    sasl = SYNTHETIC_CONFIG.replace('_400i_', '_sasl-t0.8_400i_')
+    sasl = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
     result = run_tool('tools/benchmark_sasl_rpn.py', '--baseline', SYNTHETIC_CONFIG, '--sasl', sasl,
                       '--size', '96', '96', '--input-scale', '96', '96', '--iters', '20', '--warmup', '1')
     assert_ok(result)
