@@ -30,7 +30,7 @@ echo "[quickstart] evaluating $CHECKPOINT on the complete validation set"
 echo
 echo "[quickstart] done:"
 echo "  data:         $DATA (COCO json in annotations/, images in train2019/ and val2019/)"
-echo "  training set: $DATA/$MISSING (removed flakes listed in ${MISSING%.json}.removed.json)"
+echo "  training set: $DATA/$MISSING (removed flakes: $DATA/${MISSING%.json}.removed.json)"
 echo "  checkpoint:   $CHECKPOINT"
 echo "  training log: $(ls -td "$WORK"/2*/ | tail -n 1) (sasl_* columns: the soft labels)"
 echo "  metrics:      $WORK/test.log (coco/bbox_mAP, coco/segm_mAP)"

@@ -1,0 +1,97 @@
+"""The missing-annotation study: its metrics on known inputs, and the whole command on a tiny set."""
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from conftest import run_tool
+from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData
+
+from qmat.evaluation.missing_study import recovered_share, train_file, xywh_to_xyxy
+
+
+class FakeDetector:
+    """test_step returns fixed predictions per image id."""
+
+    def __init__(self, predictions):
+        self.predictions = predictions
+
+    def test_step(self, batch):
+        results = []
+        for image_id in batch:
+            sample = DetDataSample(metainfo=dict(img_id=image_id))
+            boxes, scores = self.predictions.get(image_id, ([], []))
+            sample.pred_instances = InstanceData(
+                bboxes=torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
+                scores=torch.tensor(scores, dtype=torch.float32))
+            results.append(sample)
+        return results
+
+
+def test_recovered_counts_confident_overlapping_detections_only():
+    removed = [dict(image_id=1, bbox=[10, 10, 20, 20]),   # found: IoU 0.74 with score 0.9
+               dict(image_id=1, bbox=[60, 60, 10, 10]),   # only a low-score detection there
+               dict(image_id=2, bbox=[0, 0, 8, 8]),       # a detection that overlaps too little (IoU 0.25)
+               dict(image_id=3, bbox=[5, 5, 5, 5])]       # image without detections
+    model = FakeDetector({1: ([[12, 12, 32, 30], [60, 60, 70, 70]], [0.9, 0.3]),
+                          2: ([[0, 0, 4, 4]], [0.99])})
+    result = recovered_share(model, [[1, 2], [3]], removed)
+    assert result == dict(recovered=0.25, removed=4)
+    assert recovered_share(model, [[1]], removed, score_thr=0.2)['recovered'] == 0.5
+
+
+def test_boxes_and_file_names():
+    np.testing.assert_array_equal(xywh_to_xyxy([[1, 2, 3, 4]]).numpy(), [[1, 2, 4, 6]])
+    assert train_file(0.3, 2) == 'annotations/instances_train2019_missing30_seed2.json'
+    assert train_file(0.0, 0) == 'annotations/instances_train2019_missing00_seed0.json'
+
+
+@pytest.mark.slow
+def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
+    data, work = str(tmp_path / 'data'), str(tmp_path / 'work')
+    docs = tmp_path / 'bench.md'
+    docs.write_text('# Benchmarks\n\ntext before\n')
+    options = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
+               'train_dataloader.batch_size=2', 'val_dataloader.batch_size=2']
+    command = ['tools/missing_study.py', '--data', data, '--work-root', work, '--train', '4', '--val', '2',
+               '--methods', 'baseline', 'sasl', '--fractions', '0', '0.5', '--seeds', '0',
+               '--plot', str(tmp_path / 'study.png'), '--docs', str(docs), '--cfg-options', *options]
+    result = run_tool(*command)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.count('[study] training') == 4 and result.stdout.count('[study] evaluating') == 4
+    study = json.load(open(osp.join(work, 'study.json')))
+    assert len(study['runs']) == 4
+    record = osp.join(data, 'annotations', 'instances_train2019_missing50_seed0.removed.json')
+    removed = json.load(open(record))
+    assert len(removed['removed_ids']) > 0 and removed['kept_as_ignored']
+    for run in study['runs']:
+        metrics = run['metrics']
+        assert 0 <= metrics['AR@100'] <= metrics['AR@1000'] <= 1 and 'coco/segm_mAP' in metrics
+        if run['fraction'] == 0:
+            assert metrics['removed'] == 0 and np.isnan(metrics['recovered'])
+        else:
+            assert metrics['removed'] == len(removed['removed_ids']) and 0 <= metrics['recovered'] <= 1
+    text = docs.read_text()
+    assert text.startswith('# Benchmarks\n\ntext before') and '| sasl | 50% | 1 |' in text
+    assert osp.isfile(tmp_path / 'study.png')
+
+    again = run_tool(*command)  # everything finished: nothing is trained or evaluated twice
+    assert again.returncode == 0 and '[study] training' not in again.stdout
+    assert '[study] evaluating' not in again.stdout and docs.read_text().count('missing-study:start') == 1
+
+
+def test_average_recall_matches_one_to_one():
+    from qmat.evaluation.missing_study import average_recall, matched_ious
+    # two annotations, one proposal on both: only one of them is covered
+    assert matched_ious(np.array([[0.9], [0.8]])).tolist() == [0.9, 0.0]
+    assert matched_ious(np.array([[0.9, 0.7], [0.8, 0.1]])).tolist() == [0.9, 0.1]  # greedy by best pair
+    gts = [np.array([[0, 0, 10, 10], [20, 20, 30, 30]], dtype=float)]
+    proposals = [np.array([[0, 0, 10, 10, 0.9], [20, 20, 30, 31, 0.8], [50, 50, 60, 60, 0.99]], dtype=float)]
+    # top 1 by score is the stray box: nothing covered; top 3: one exact (IoU 1), one at IoU 100/110
+    assert average_recall(gts, proposals, 1) == 0.0
+    thresholds = np.arange(0.5, 0.951, 0.05)
+    expected = np.mean([(1 + (100 / 110 >= t)) / 2 for t in thresholds])
+    assert average_recall(gts, proposals, 3) == pytest.approx(expected)
+    assert np.isnan(average_recall([np.zeros((0, 4))], proposals, 3))
