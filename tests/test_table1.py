@@ -76,3 +76,13 @@ def test_cli_collects_and_writes_markdown_and_json(tmp_path):
     assert open(out_md).read().strip() == result.stdout.strip()
     table = json.load(open(out_json))
     assert table['rows'][0]['columns']['coco/bbox_mAP_50']['mean'] == pytest.approx(0.56)
+
+
+def test_cli_run_reports_failed_trainings(tmp_path):
+    from conftest import run_tool
+    result = run_tool('tools/table1.py', '--run', '--work-root', str(tmp_path / 'runs'), '--materials', 'hbn',
+                      '--methods', 'ohem', '--data-root-pattern', str(tmp_path / 'nowhere' / '{material}'))
+    assert result.returncode == 1
+    assert 'training hbn / ohem / seed 0' in result.stdout and '--data-root' in result.stderr
+    assert '1 run(s) failed: hbn / ohem / seed 0' in result.stderr
+    assert 'Missing runs (1):' in result.stdout  # the table still prints, without the failed run

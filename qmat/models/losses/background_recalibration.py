@@ -12,6 +12,12 @@ Read from the authors' code (github.com/Dwrety/mmdetection-selective-iou,
 
 Defaults are those of the authors' ``configs/BRL/brl_retinanet_r50_fpn_coco_50p.py``: gamma_1 = gamma_2 = 2,
 alpha = 0.25, thresh = 0.5, beta = 1 (their CUDA op's own default thresh is 0.05).
+
+Where it is applied differs: the authors' RetinaNet uses it, with loss weight 0.1, only on the anchors that
+their ``SelectiveIoUAssigner`` puts in a "confusion" IoU band (``neg_iou_thr=(0.1, 0.4)``,
+``confuse_iou_thr=0.1``), and plain focal loss elsewhere. qmat's BRL configs use it as the RPN's objectness
+loss on every anchor mmdet's sampler picks (weight 1), where SASL-RPN acts, so that the two compete on the
+same anchors.
 """
 from typing import Optional
 
