@@ -216,3 +216,14 @@ def test_sasl_benchmark_prints_the_ratio():
     base, sasl_median, ratio = float(rows[0][2]), float(rows[1][2]), float(rows[1][5])
     assert float(rows[0][5]) == 1.0 and ratio == pytest.approx(sasl_median / base, abs=2e-3)
     assert_one_line_error(run_tool('tools/benchmark_sasl_rpn.py', '--iters', '5'), 'at least 20')
+
+
+def test_inference_benchmark_prints_a_row_per_config():
+    result = run_tool('tools/benchmark_inference.py', '--configs', SYNTHETIC_CONFIG, '--images', '1',
+                      '--size', '128', '160')
+    assert_ok(result)
+    rows = [line for line in result.stdout.splitlines() if line.startswith(f'| {SYNTHETIC_CONFIG} |')]
+    assert len(rows) == 1 and '| untrained |' in rows[0]
+    assert float(rows[0].split('|')[3]) > 0
+    assert_one_line_error(run_tool('tools/benchmark_inference.py', '--configs', SYNTHETIC_CONFIG,
+                                   '--checkpoints', 'a.pth', 'b.pth'), '--checkpoints: give one per config')
