@@ -11,7 +11,6 @@ so an interrupted reproduction continues where it stopped. Cells show mean ± st
 """
 import argparse
 import json
-import os
 import sys
 
 
@@ -33,29 +32,15 @@ def parse_args():
 
 def main():
     args = parse_args()
-    from qmat.evaluation.runs import finished, train
-    from qmat.evaluation.table1 import collect, config_path, data_root_for, markdown, max_iters, run_dir
+    from qmat.evaluation.table1 import collect, markdown, train_missing
     from qmat.utils import UserInputError
 
     if args.data_root_pattern and '{material}' not in args.data_root_pattern:
         raise UserInputError(f'--data-root-pattern {args.data_root_pattern} must contain {{material}}')
     failed = []
     if args.run:
-        for material in args.materials:
-            for method in args.methods:
-                config = config_path(method, material)
-                for seed in args.seeds:
-                    work = run_dir(args.work_root, material, method, seed)
-                    if finished(work, max_iters(config)):
-                        continue
-                    # an interrupted run resumes from its last checkpoint
-                    options = ['--resume'] if os.path.isfile(os.path.join(work, 'last_checkpoint')) else []
-                    root = data_root_for(args.data_root_pattern, material)
-                    options += ['--data-root', root] if root else []
-                    options += ['--cfg-options', f'randomness.seed={seed}']
-                    print(f'[table1] training {material} / {method} / seed {seed} in {work}', flush=True)
-                    if train(config, work, options, args.gpus) != 0:
-                        failed.append(f'{material} / {method} / seed {seed}')
+        failed = train_missing(args.work_root, args.materials, args.methods, args.seeds, args.gpus,
+                               args.data_root_pattern, log=lambda line: print(line, flush=True))
     table = collect(args.work_root, args.materials, args.methods, args.seeds)
     text = markdown(table, with_paper=not args.no_paper)
     print(text)

@@ -1,5 +1,10 @@
 """The missing-annotation study on synthetic data: what each method loses when annotations go missing.
 
+:class:`Study` names the matrix (methods x missing fractions x seeds) and where its data and runs live;
+:func:`run_study` generates what is missing, trains and evaluates each run once (finished runs are skipped,
+evaluations cached), and :func:`summarize`, :func:`report`, :func:`plot` and :func:`write_docs_section` turn
+the results into the tables, the figure and the docs section that tools/missing_study.py writes.
+
 Per finished run it measures, on top of the COCO AP that training logged on the complete validation set:
 
 * RPN proposal recall on validation: AR@100 and AR@1000, recall averaged over IoU 0.5:0.95, proposals and
@@ -8,7 +13,11 @@ Per finished run it measures, on top of the COCO AP that training logged on the 
   model detects, i.e. a prediction with score >= 0.5 whose box has IoU >= 0.5 with the flake.
 """
 import json
-from typing import Dict, Iterable, List, Sequence
+import os
+import os.path as osp
+import platform
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -134,3 +143,180 @@ def evaluate_run(config: str, checkpoint: str, data_root: str, record: str) -> D
                                 data_prefix=dict(img='train2019/'))
     metrics.update(recovered_share(model, Runner.build_dataloader(train_images), read_removed(record)))
     return metrics
+
+
+@dataclass
+class Study:
+    """The study's matrix and places.
+
+    Args:
+        data: Synthetic set (generated when absent: ``train`` + ``val`` images of 256 x 256).
+        work_root: Runs go to ``<work_root>/<method>/missing<pct>/seed<k>``.
+        methods, fractions, seeds: The matrix.
+        policy: The drop policy (:data:`qmat.datasets.missing.POLICIES`).
+        cfg_options: Extra ``key=value`` options for every training.
+    """
+    data: str = 'data/study'
+    work_root: str = 'work_dirs/study'
+    methods: Sequence[str] = tuple(STUDY_METHODS)
+    fractions: Sequence[float] = (0.0, 0.3, 0.5)
+    seeds: Sequence[int] = (0, 1, 2)
+    policy: str = 'annotator'
+    train: int = 64
+    val: int = 16
+    cfg_options: Sequence[str] = field(default_factory=list)
+
+    def run_dir(self, method: str, fraction: float, seed: int) -> str:
+        return osp.join(self.work_root, method, f'missing{round(100 * fraction):02d}', f'seed{seed}')
+
+
+def parse_options(pairs: Sequence[str]) -> dict:
+    """``key=value`` strings parsed as mmengine's ``--cfg-options``."""
+    import argparse
+
+    from mmengine.config import DictAction
+    parsed = argparse.Namespace()
+    DictAction(option_strings=[], dest='options')(None, parsed, list(pairs))
+    return parsed.options or {}
+
+
+def prepare_data(study: Study) -> None:
+    """Generate the synthetic set and write each (fraction, seed) training file, unless already there."""
+    from qmat.datasets import SceneConfig, generate_dataset
+    from qmat.datasets.missing import write_dropped
+
+    complete = osp.join(study.data, 'annotations', 'instances_train2019.json')
+    if not osp.isfile(complete):
+        generate_dataset(study.data, {'train': study.train, 'val': study.val},
+                         SceneConfig(image_size=(256, 256)), seed=0, workers=os.cpu_count() or 1)
+    for fraction in study.fractions:
+        for seed in study.seeds:
+            target = osp.join(study.data, train_file(fraction, seed))
+            if not osp.isfile(target):
+                write_dropped(complete, target, fraction, study.policy, seed, keep_as_ignored=True)
+
+
+def run_study(study: Study, train_missing: bool = True,
+              log: Callable[[str], None] = print) -> Tuple[List[dict], List[str]]:
+    """Train (unless ``train_missing`` is False) and evaluate every run, seed by seed, so that a study
+    stopped early has every method and fraction for its first seeds.
+
+    Returns:
+        (one dict per finished run: method, fraction, seed, metrics; the work dirs whose training failed).
+    """
+    from qmat.datasets.missing import removal_record_path
+    from qmat.engine import load_config
+
+    from .runs import REPO, finished, last_metrics, train
+
+    prepare_data(study)
+    configs = {method: osp.join(REPO, STUDY_METHODS[method]) for method in study.methods}
+    options = parse_options(study.cfg_options)
+    max_iters = {method: int(load_config(config, options).train_cfg.max_iters)
+                 for method, config in configs.items()}
+    results, failed = [], []
+    for seed in study.seeds:
+        for fraction in study.fractions:
+            for method in study.methods:
+                work, ann = study.run_dir(method, fraction, seed), train_file(fraction, seed)
+                if not finished(work, max_iters[method]) and train_missing:
+                    log(f'[study] training {method}, {fraction:.0%} missing, seed {seed}: {work}')
+                    resume = ['--resume'] if osp.isfile(osp.join(work, 'last_checkpoint')) else []
+                    extra = [f'train_dataloader.dataset.ann_file={ann}', f'randomness.seed={seed}',
+                             *study.cfg_options]
+                    if train(configs[method], work,
+                             [*resume, '--data-root', study.data, '--cfg-options', *extra]):
+                        failed.append(work)
+                        continue
+                if not finished(work, max_iters[method]):
+                    continue
+                cache = osp.join(work, 'study_metrics.json')
+                if osp.isfile(cache):
+                    with open(cache, encoding='utf-8') as f:
+                        metrics = json.load(f)
+                else:
+                    log(f'[study] evaluating {work}')
+                    metrics = dict(last_metrics(work) or {})
+                    checkpoint = osp.join(work, f'iter_{max_iters[method]}.pth')
+                    metrics.update(evaluate_run(configs[method], checkpoint, study.data,
+                                                removal_record_path(osp.join(study.data, ann))))
+                    with open(cache, 'w', encoding='utf-8') as f:
+                        json.dump(metrics, f)
+                results.append(dict(method=method, fraction=fraction, seed=seed, metrics=metrics))
+    return results, failed
+
+
+def summarize(results: List[dict], study: Study) -> List[dict]:
+    """Mean ± std over seeds of every column, per method and fraction."""
+    from .runs import mean_std
+
+    summary = []
+    for method in study.methods:
+        for fraction in study.fractions:
+            runs = [r for r in results if r['method'] == method and r['fraction'] == fraction]
+            columns = {}
+            for _, key in STUDY_COLUMNS:
+                values = [float(r['metrics'][key]) for r in runs if key in r['metrics']]
+                columns[key] = mean_std(values) if values else None
+            summary.append(dict(method=method, fraction=fraction, seeds=[r['seed'] for r in runs],
+                                columns=columns))
+    return summary
+
+
+def report(summary: List[dict], study: Study) -> str:
+    """The study's markdown table (percent), with the data, policy, seeds and machine in its caption."""
+    from .runs import format_cell
+
+    lines = [f'Synthetic set {study.data}: {study.train} training and {study.val} validation images of '
+             f'256 x 256; training annotations removed by the `{study.policy}` policy; seeds '
+             f'{list(study.seeds)}; {platform.machine()}, {os.cpu_count()} CPU cores. Percent, mean ± std '
+             'over the finished seeds.', '',
+             '| method | missing | seeds | ' + ' | '.join(name for name, _ in STUDY_COLUMNS) + ' |',
+             '|' + ' --- |' * (3 + len(STUDY_COLUMNS))]
+    for row in summary:
+        cells = [format_cell(row['columns'][key]) for _, key in STUDY_COLUMNS]
+        lines.append(f'| {row["method"]} | {row["fraction"]:.0%} | {len(row["seeds"])} | '
+                     + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def plot(summary: List[dict], path: str) -> None:
+    """bbox and segm AP against the missing fraction, one line per method (error bars: std over seeds)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    methods = list(dict.fromkeys(row['method'] for row in summary))
+    for axis, (title, key) in zip(axes, (('bbox AP', 'coco/bbox_mAP'), ('segm AP', 'coco/segm_mAP'))):
+        for method in methods:
+            rows = [r for r in summary if r['method'] == method and r['columns'][key]]
+            if rows:
+                axis.errorbar([100 * r['fraction'] for r in rows],
+                              [100 * r['columns'][key]['mean'] for r in rows],
+                              yerr=[100 * r['columns'][key]['std'] for r in rows], marker='o', capsize=3,
+                              label=method)
+        axis.set(title=title, xlabel='training annotations missing (%)', ylabel='AP (%)')
+        axis.grid(alpha=0.3)
+    axes[0].legend()
+    figure.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+DOCS_START, DOCS_END = '<!-- missing-study:start -->', '<!-- missing-study:end -->'
+
+
+def write_docs_section(path: str, text: str) -> None:
+    """Replace the study section of markdown file ``path`` (append one if it has none), atomically."""
+    content = open(path, encoding='utf-8').read() if osp.isfile(path) else ''
+    section = f'{DOCS_START}\n{text}\n{DOCS_END}'
+    if DOCS_START in content and DOCS_END in content:
+        before, rest = content.split(DOCS_START, 1)
+        content = before + section + rest.split(DOCS_END, 1)[1]
+    else:
+        content = content.rstrip('\n') + '\n\n## Missing-annotation study\n\n' + section + '\n'
+    with open(path + '.tmp', 'w', encoding='utf-8') as f:
+        f.write(content)
+    os.replace(path + '.tmp', path)

@@ -4,11 +4,11 @@ Runs live in ``<root>/<material>/<method>/seed<k>/`` (tools/table1.py trains the
 with several finished seeds show mean ± std; cells without a finished run are listed, never filled in.
 """
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from mmengine.config import Config
 
-from .runs import COCO_COLUMNS, REPO, finished, format_cell, last_metrics, mean_std
+from .runs import COCO_COLUMNS, REPO, finished, format_cell, last_metrics, mean_std, train
 
 MATERIALS = ('graphene', 'hbn', 'mos2', 'wte2')
 MATERIAL_NAMES = dict(graphene='Graphene', hbn='hBN', mos2='MoS2', wte2='WTe2')
@@ -111,6 +111,30 @@ def markdown(table: Dict, with_paper: bool = True) -> str:
     return '\n'.join(lines)
 
 
-def data_root_for(pattern: Optional[str], material: str) -> Optional[str]:
-    """``--data-root-pattern data/{material}`` for one material; None keeps the config's."""
-    return pattern.format(material=material) if pattern else None
+def train_missing(root: str, materials: Sequence[str], methods: Sequence[str], seeds: Sequence[int],
+                  gpus: int = 1, data_root_pattern: Optional[str] = None,
+                  log: Callable[[str], None] = print) -> List[str]:
+    """Train every run of the matrix that has not finished (an interrupted one resumes).
+
+    Args:
+        data_root_pattern: Dataset of each material, e.g. ``data/{material}``; None keeps the configs'.
+
+    Returns:
+        The runs whose training failed, as ``material / method / seed k``.
+    """
+    failed = []
+    for material in materials:
+        for method in methods:
+            config = config_path(method, material)
+            for seed in seeds:
+                work = run_dir(root, material, method, seed)
+                if finished(work, max_iters(config)):
+                    continue
+                options = ['--resume'] if osp.isfile(osp.join(work, 'last_checkpoint')) else []
+                if data_root_pattern:
+                    options += ['--data-root', data_root_pattern.format(material=material)]
+                options += ['--cfg-options', f'randomness.seed={seed}']
+                log(f'[table1] training {material} / {method} / seed {seed} in {work}')
+                if train(config, work, options, gpus) != 0:
+                    failed.append(f'{material} / {method} / seed {seed}')
+    return failed
