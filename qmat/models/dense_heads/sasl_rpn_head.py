@@ -56,8 +56,9 @@ class SASLRPNHead(RPNHead):
             formula), or ``'instances'`` (default), one prototype per annotated flake (the mean normalised
             embedding of its positive anchors), so that a flake covered by many anchors is one candidate.
         cosine_cls: Apply G_cls to the L2-normalised embeddings (a cosine classifier whose scale is the
-            norm of its weights), so that objectness training shapes the very directions the attention
-            compares; with the plain G_cls only the one direction of its weights is trained.
+            norm of its weights), so that objectness training acts on the directions the attention compares
+            (with the plain G_cls only the direction of its weights is trained). Measured in docs/method.md:
+            it did not make the attention single out unannotated flakes.
         background: Add a background key (the mean normalised embedding of the sampled negatives) to the
             softmax (default; the paper has none): a negative must then look more like a flake than like the
             background to score high, and a lone positive no longer takes all the attention.
