@@ -1,0 +1,4 @@
+from .measure import flake_measurements
+from .tiling import in_core, tile_windows
+
+__all__ = ['flake_measurements', 'in_core', 'tile_windows']
