@@ -1,0 +1,100 @@
+"""Flake hunting: a trained detector over micrographs of any size, flakes out with physical measurements.
+
+:class:`FlakeHunter` loads a config and checkpoint once (mmdet's ``init_detector``) and turns one micrograph
+into a list of flakes: thickness class, material, score, box, mask (COCO RLE), area in pixels and square
+micrometres, centroid and optical contrast. Images larger than ``tile`` are cut into overlapping tiles
+(:mod:`qmat.apis.tiling`); each flake is kept from the one tile whose core holds its centre.
+"""
+from typing import List, Optional, Union
+
+import mmcv
+import numpy as np
+import pycocotools.mask as mask_utils
+
+from .measure import flake_measurements
+from .tiling import in_core, tile_windows
+
+
+class FlakeHunter:
+    """Find and measure flakes with a trained qmat/mmdet detector.
+
+    Args:
+        config: Config file of the model.
+        checkpoint: Its checkpoint (loaded with ``weights_only=True``).
+        device: ``'cpu'``, ``'cuda:0'``, ...
+        score_thr: Flakes below this score are dropped.
+        microns_per_pixel: Image scale, for areas in square micrometres (None: pixels only).
+        material: Material name written on every flake (the classes are thickness classes).
+        tile: Tile size in pixels for large images (None: the whole image at once).
+        overlap: Pixels shared by neighbouring tiles; at least the largest flake's size.
+    """
+
+    def __init__(self, config: str, checkpoint: str, device: str = 'cpu', score_thr: float = 0.3,
+                 microns_per_pixel: Optional[float] = None, material: Optional[str] = None,
+                 tile: Optional[int] = None, overlap: int = 256) -> None:
+        from mmdet.apis import init_detector
+
+        if not 0 <= score_thr <= 1:
+            raise ValueError(f'score_thr must be in [0, 1], got {score_thr}')
+        if tile is not None and not 0 <= overlap < tile:
+            raise ValueError(f'tiling needs 0 <= overlap < tile, got overlap {overlap} and tile {tile}')
+        self.model = init_detector(config, checkpoint, device=device)
+        self.classes = self.model.dataset_meta['classes']
+        self.score_thr, self.microns_per_pixel, self.material = score_thr, microns_per_pixel, material
+        self.tile, self.overlap = tile, overlap
+
+    def detect(self, image: np.ndarray) -> List[dict]:
+        """Raw detections of a BGR image in image coordinates: ``box``, ``score``, ``label`` and ``mask``
+        (a boolean array over ``window``, the tile it came from)."""
+        from mmdet.apis import inference_detector
+
+        height, width = image.shape[:2]
+        if self.tile is None:  # the whole image at once
+            windows, cores = tile_windows(height, width, max(height, width), 0)
+        else:
+            windows, cores = tile_windows(height, width, self.tile, self.overlap)
+        detections = []
+        for (x0, y0, x1, y1), core in zip(windows, cores):
+            result = inference_detector(self.model, np.ascontiguousarray(image[y0:y1, x0:x1])).pred_instances
+            result = result[result.scores >= self.score_thr]
+            boxes = result.bboxes.cpu().numpy() + np.array([x0, y0, x0, y0], np.float32)
+            keep = in_core(boxes, core)
+            masks = result.masks.cpu().numpy() if 'masks' in result else None
+            for k in np.nonzero(keep)[0]:
+                detections.append(dict(box=boxes[k].tolist(), score=float(result.scores[k]),
+                                       label=int(result.labels[k]), window=(x0, y0, x1, y1),
+                                       mask=masks[k] if masks is not None else None))
+        return detections
+
+    def hunt(self, image: Union[str, np.ndarray]) -> List[dict]:
+        """Flakes of one micrograph (a path, or a BGR array as mmcv reads it), best score first.
+
+        Raises:
+            ValueError: The file cannot be read as an image.
+        """
+        path = image if isinstance(image, str) else None
+        if path is not None:
+            image = mmcv.imread(path)
+            if image is None:
+                raise ValueError(f'{path}: not a readable image')
+        height, width = image.shape[:2]
+        detections = self.detect(image)
+        full_masks = []
+        occupied = np.zeros((height, width), bool)
+        for det in detections:
+            full = np.zeros((height, width), bool)
+            if det['mask'] is not None:
+                x0, y0, x1, y1 = det['window']
+                full[y0:y1, x0:x1] = det['mask']
+            full_masks.append(full)
+            occupied |= full
+        rgb = mmcv.bgr2rgb(image)
+        flakes = []
+        for det, mask in zip(detections, full_masks):
+            rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
+            rle['counts'] = rle['counts'].decode('ascii')
+            flakes.append(dict(
+                image=path, thickness=self.classes[det['label']], material=self.material, score=det['score'],
+                bbox=det['box'], segmentation=rle,
+                **flake_measurements(rgb, mask, occupied, self.microns_per_pixel)))
+        return sorted(flakes, key=lambda flake: -flake['score'])

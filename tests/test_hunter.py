@@ -1,0 +1,95 @@
+"""FlakeHunter: equal to mmdet's whole-image inference where the image fits; a flake across tile borders
+comes out once and whole; physical units; unreadable files named."""
+import mmcv
+import numpy as np
+import pytest
+import torch
+from conftest import SYNTHETIC_CONFIG
+from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData
+
+from qmat.apis import FlakeHunter
+
+
+@pytest.fixture(scope='module')
+def random_checkpoint(tmp_path_factory):
+    """The CPU-sized model with random weights; its score threshold of 0.05 leaves many detections."""
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+    from mmengine.config import Config
+
+    from qmat.datasets import FlakeDataset
+    register_all_modules()
+    cfg = Config.fromfile(SYNTHETIC_CONFIG)
+    cfg.model.backbone.init_cfg = None
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    path = str(tmp_path_factory.mktemp('ckpt') / 'random.pth')
+    torch.save({'state_dict': model.state_dict(),
+                'meta': {'dataset_meta': dict(classes=FlakeDataset.METAINFO['classes'])}}, path)
+    return path
+
+
+def test_an_image_that_fits_gives_mmdets_own_inference(random_checkpoint):
+    from mmdet.apis import inference_detector
+    image = (np.random.default_rng(0).random((200, 240, 3)) * 255).astype(np.uint8)
+    hunter = FlakeHunter(SYNTHETIC_CONFIG, random_checkpoint, score_thr=0.0, tile=256, overlap=64)
+    flakes = hunter.hunt(image)
+    plain = inference_detector(hunter.model, image).pred_instances
+    assert len(flakes) == len(plain) > 0
+    order = torch.argsort(plain.scores, descending=True, stable=True)
+    np.testing.assert_allclose([f['bbox'] for f in flakes], plain.bboxes[order].numpy(), rtol=1e-6)
+    np.testing.assert_allclose([f['score'] for f in flakes], plain.scores[order].numpy(), rtol=1e-6)
+    assert {f['thickness'] for f in flakes} <= {'mono', 'few', 'thick'}
+    assert [f['area_px'] for f in flakes] == [int(m.sum()) for m in plain.masks[order].numpy()]
+
+
+class BrightSquareDetector:
+    """Stands in for a network: in each crop it detects the pixels of value 255 as one flake."""
+    dataset_meta = dict(classes=('mono', 'few', 'thick'))
+
+    def __call__(self, model, crop):
+        bright = (crop == 255).all(axis=2)
+        result = DetDataSample()
+        ys, xs = np.nonzero(bright)
+        boxes = [[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]] if len(xs) else []
+        result.pred_instances = InstanceData(
+            bboxes=torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
+            scores=torch.ones(len(boxes)), labels=torch.zeros(len(boxes), dtype=torch.long),
+            masks=torch.from_numpy(bright[None] if len(xs) else np.zeros((0, *bright.shape), bool)))
+        return result
+
+
+@pytest.fixture
+def fake_network(monkeypatch):
+    import mmdet.apis
+    detector = BrightSquareDetector()
+    monkeypatch.setattr(mmdet.apis, 'init_detector', lambda *args, **kwargs: detector)
+    monkeypatch.setattr(mmdet.apis, 'inference_detector', detector)
+
+
+def test_a_flake_across_tile_borders_is_found_once_and_whole(fake_network):
+    image = np.full((600, 700, 3), 120, np.uint8)
+    image[230:290, 240:330] = 255  # 90 x 60 px, across the cuts of 256 px tiles stepping by 156
+    hunter = FlakeHunter('unused.py', 'unused.pth', tile=256, overlap=100, microns_per_pixel=0.2)
+    flakes = hunter.hunt(image)
+    assert len(flakes) == 1
+    assert flakes[0]['bbox'] == [240, 230, 330, 290]
+    assert flakes[0]['area_px'] == 90 * 60 and flakes[0]['area_um2'] == pytest.approx(90 * 60 * 0.04)
+    import pycocotools.mask as mask_utils
+    assert mask_utils.area(flakes[0]['segmentation']) == 90 * 60
+    assert flakes[0]['contrast_rgb'] == pytest.approx([(120 - 255) / 120] * 3)
+    without_overlap = FlakeHunter('unused.py', 'unused.pth', tile=256, overlap=0).hunt(image)
+    # without overlap the tile borders at 256 px cut it into four pieces: why the overlap matters
+    assert len(without_overlap) == 4 and sum(f['area_px'] for f in without_overlap) == 90 * 60
+
+
+def test_unreadable_file_is_named(fake_network, tmp_path):
+    broken = tmp_path / 'chip_07.png'
+    broken.write_bytes(b'not a png')
+    with pytest.raises(ValueError, match='chip_07.png: not a readable image'):
+        FlakeHunter('unused.py', 'unused.pth').hunt(str(broken))
+    good = tmp_path / 'chip_08.png'
+    mmcv.imwrite(np.full((64, 64, 3), 120, np.uint8), str(good))
+    assert FlakeHunter('unused.py', 'unused.pth').hunt(str(good)) == []
