@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from qmat.datasets import SceneConfig, generate_dataset
 
@@ -54,3 +55,23 @@ def synthetic_root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('synthetic'))
     generate_dataset(root, {'train': 8, 'val': 4}, TINY_SCENE, seed=0)
     return root
+
+
+@pytest.fixture(scope='session')
+def random_checkpoint(tmp_path_factory):
+    """The CPU-sized model with random weights; its score threshold of 0.05 leaves many detections."""
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+    from mmengine.config import Config
+
+    from qmat.datasets import FlakeDataset
+    register_all_modules()
+    cfg = Config.fromfile(SYNTHETIC_CONFIG)
+    cfg.model.backbone.init_cfg = None
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    path = str(tmp_path_factory.mktemp('ckpt') / 'random.pth')
+    torch.save({'state_dict': model.state_dict(),
+                'meta': {'dataset_meta': dict(classes=FlakeDataset.METAINFO['classes'])}}, path)
+    return path

@@ -11,26 +11,6 @@ from mmengine.structures import InstanceData
 from qmat.apis import FlakeHunter
 
 
-@pytest.fixture(scope='module')
-def random_checkpoint(tmp_path_factory):
-    """The CPU-sized model with random weights; its score threshold of 0.05 leaves many detections."""
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    from mmengine.config import Config
-
-    from qmat.datasets import FlakeDataset
-    register_all_modules()
-    cfg = Config.fromfile(SYNTHETIC_CONFIG)
-    cfg.model.backbone.init_cfg = None
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    path = str(tmp_path_factory.mktemp('ckpt') / 'random.pth')
-    torch.save({'state_dict': model.state_dict(),
-                'meta': {'dataset_meta': dict(classes=FlakeDataset.METAINFO['classes'])}}, path)
-    return path
-
-
 def test_an_image_that_fits_gives_mmdets_own_inference(random_checkpoint):
     from mmdet.apis import inference_detector
     image = (np.random.default_rng(0).random((200, 240, 3)) * 255).astype(np.uint8)

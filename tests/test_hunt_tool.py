@@ -1,0 +1,48 @@
+"""tools/hunt.py as a user runs it: overlays, CSV and JSON that parse, filters, resume, corrupt images."""
+import csv
+import json
+import os
+
+import mmcv
+import numpy as np
+from conftest import SYNTHETIC_CONFIG, run_tool
+
+
+def test_hunt_a_folder_with_a_corrupt_image_then_resume(random_checkpoint, tmp_path):
+    folder = tmp_path / 'chips'
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name in ('a.png', 'b.jpg'):
+        mmcv.imwrite((rng.random((120, 160, 3)) * 255).astype(np.uint8), str(folder / name))
+    (folder / 'c.png').write_bytes(b'\x89PNG broken')
+    out = tmp_path / 'run'
+    command = ['tools/hunt.py', SYNTHETIC_CONFIG, random_checkpoint, str(folder), '--out', str(out),
+               '--score-thr', '0', '--microns-per-pixel', '0.5', '--material', 'graphene',
+               '--classes', 'mono', 'few']
+    result = run_tool(*command)
+    assert result.returncode == 1, result.stderr[-2000:]  # some image failed: said by the exit status
+    assert 'c.png: not a readable image' in result.stderr and '2 images hunted' in result.stdout
+    assert sorted(os.listdir(out / 'overlays')) == ['chips__a.png', 'chips__b.png']
+    errors = json.loads((out / 'errors.json').read_text())
+    assert list(errors) == [str(folder / 'c.png')]
+    flakes = json.loads((out / 'flakes.json').read_text())
+    rows = list(csv.DictReader(open(out / 'flakes.csv')))
+    assert len(rows) == len(flakes) > 0
+    assert {r['thickness'] for r in rows} <= {'mono', 'few'} and {r['material'] for r in rows} == {'graphene'}
+    for row, flake in zip(rows, flakes):
+        assert float(row['area_um2']) == float(f'{flake["area_px"] * 0.25:.3f}')
+    scores = [f['score'] for f in flakes]
+    assert scores == sorted(scores, reverse=True)
+
+    again = run_tool(*command)  # resumed: nothing recomputed, the same table
+    assert '0 images hunted, 2 already done' in again.stdout and again.returncode == 1
+    assert json.loads((out / 'flakes.json').read_text()) == flakes
+
+
+def test_hunt_bad_options_are_one_line(random_checkpoint, tmp_path):
+    result = run_tool('tools/hunt.py', SYNTHETIC_CONFIG, random_checkpoint, str(tmp_path), '--out',
+                      str(tmp_path / 'o'), '--min-area-um2', '5')
+    assert result.returncode == 2 and 'error: --min-area-um2 needs --microns-per-pixel' in result.stderr
+    result = run_tool('tools/hunt.py', SYNTHETIC_CONFIG, random_checkpoint, str(tmp_path / 'none'), '--out',
+                      str(tmp_path / 'o'))
+    assert result.returncode == 2 and 'error: no images found' in result.stderr
