@@ -1,11 +1,34 @@
 """tools/hunt.py as a user runs it: overlays, CSV and JSON that parse, filters, resume, corrupt images."""
+import base64
 import csv
 import json
 import os
+from html.parser import HTMLParser
 
 import mmcv
 import numpy as np
 from conftest import SYNTHETIC_CONFIG, run_tool
+
+
+class ReportParser(HTMLParser):
+    """Counts the flake table's body rows and collects the gallery's image sources and the text."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.images, self.text, self.in_body = 0, [], '', False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.in_body = self.in_body or tag == 'tbody'
+        self.rows += tag == 'tr' and self.in_body
+        if tag == 'img':
+            self.images.append(attrs.get('src', ''))
+
+    def handle_endtag(self, tag):
+        self.in_body = self.in_body and tag != 'tbody'
+
+    def handle_data(self, data):
+        self.text += data
 
 
 def test_hunt_a_folder_with_a_corrupt_image_then_resume(random_checkpoint, tmp_path):
@@ -33,6 +56,15 @@ def test_hunt_a_folder_with_a_corrupt_image_then_resume(random_checkpoint, tmp_p
         assert float(row['area_um2']) == float(f'{flake["area_px"] * 0.25:.3f}')
     scores = [f['score'] for f in flakes]
     assert scores == sorted(scores, reverse=True)
+
+    report = ReportParser()
+    report.feed((out / 'report.html').read_text())
+    assert report.rows == len(flakes) and 0 < len(report.images) <= 24
+    for source in report.images:  # the gallery's pictures are embedded PNGs that decode
+        assert source.startswith('data:image/png;base64,')
+        png = base64.b64decode(source.split(',', 1)[1])
+        assert mmcv.imfrombytes(png) is not None
+    assert 'c.png: not a readable image' in report.text
 
     again = run_tool(*command)  # resumed: nothing recomputed, the same table
     assert '0 images hunted, 2 already done' in again.stdout and again.returncode == 1

@@ -4,7 +4,8 @@
         --material graphene --classes mono few --min-area-um2 20 --score-thr 0.5
 
 Writes per image an overlay PNG (hunts/run1/overlays/) and its flakes (hunts/run1/images/), and for the
-run flakes.csv and flakes.json. Images already done are skipped, so an interrupted run resumes. An image
+run flakes.csv, flakes.json and report.html (self-contained: the best candidates as pictures, a table that
+sorts and filters in the browser). Images already done are skipped, so an interrupted run resumes. An image
 that cannot be read is listed in errors.json; the run goes on and exits with status 1 at the end.
 """
 import argparse
@@ -38,6 +39,7 @@ def main():
 
     from qmat.apis import FlakeHunter
     from qmat.apis.batch import hunt_images, list_images, write_tables
+    from qmat.apis.html_report import write_html_report
     from qmat.utils import UserInputError
 
     for path, what in ((args.config, 'config'), (args.checkpoint, 'checkpoint')):
@@ -64,8 +66,9 @@ def main():
     bar.n = len(images)
     bar.close()
     flakes = write_tables(args.out)
+    report = write_html_report(args.out, flakes, summary['errors'])
     print(f'{summary["done"]} images hunted, {summary["skipped"]} already done, {len(summary["errors"])} '
-          f'unreadable; {len(flakes)} flakes in {osp.join(args.out, "flakes.csv")}')
+          f'unreadable; {len(flakes)} flakes in {osp.join(args.out, "flakes.csv")}; report: {report}')
     for path, reason in summary['errors'].items():
         print(f'error: {path}: {reason}', file=sys.stderr)
     if summary['errors']:
