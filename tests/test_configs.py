@@ -3,6 +3,7 @@ import glob
 import os.path as osp
 
 import pytest
+import torch
 from conftest import REPO
 from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
@@ -106,7 +107,18 @@ def test_brl_configs_change_only_the_rpn_objectness_loss(material):
     baseline = osp.join(REPO, 'configs', 'baseline', f'mask-rcnn_r101_fpn_10k_{material}.py')
     assert _differences(path, baseline) == {'rpn_head'}
     rpn, base_rpn = Config.fromfile(path).model.rpn_head, Config.fromfile(baseline).model.rpn_head
-    assert rpn.loss_cls == dict(type='BackgroundRecalibrationLoss', gamma_1=2.0, gamma_2=2.0, alpha=0.25,
-                                thresh=0.5, beta=1.0, loss_weight=1.0)
-    rpn.pop('loss_cls'), base_rpn.pop('loss_cls')
+    assert rpn.loss_cls == dict(type='BackgroundRecalibrationLoss', use_sigmoid=True, gamma_1=2.0,
+                                gamma_2=2.0, alpha=0.25, thresh=0.5, beta=1.0, loss_weight=1.0)
+    for head in (rpn, base_rpn):
+        head.pop('loss_cls'), head.pop('init_cfg', None)
     assert rpn == base_rpn
+
+
+def test_brl_rpn_outputs_one_sigmoid_logit_per_anchor_from_the_focal_prior():
+    """Without use_sigmoid in the loss config mmdet's head silently builds 2-way softmax outputs."""
+    register_all_modules()
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'synthetic', 'mask-rcnn_r18_fpn_brl_250i_synthetic.py'))
+    head = MODELS.build(cfg.model.rpn_head)
+    head.init_weights()
+    assert head.use_sigmoid_cls and head.rpn_cls.out_channels == head.num_base_priors
+    assert torch.allclose(head.rpn_cls.bias.sigmoid(), torch.full((head.num_base_priors,), 0.01))

@@ -59,6 +59,7 @@ class BackgroundRecalibrationLoss(nn.Module):
     """BRL in mmdet's sigmoid-loss interface (as FocalLoss: label indices, ``num_classes`` = background).
 
     Args:
+        use_sigmoid: Must be True; mmdet's heads read it from the config to output one logit per class.
         gamma_1: Focusing parameter of positives and easy negatives.
         gamma_2: Focusing parameter of the recalibrated negatives.
         alpha: Balance of positives (negatives get 1 - alpha).
@@ -68,9 +69,12 @@ class BackgroundRecalibrationLoss(nn.Module):
         loss_weight: Weight of the loss.
     """
 
-    def __init__(self, gamma_1: float = 2.0, gamma_2: float = 2.0, alpha: float = 0.25, thresh: float = 0.5,
-                 beta: float = 1.0, reduction: str = 'mean', loss_weight: float = 1.0) -> None:
+    def __init__(self, use_sigmoid: bool = True, gamma_1: float = 2.0, gamma_2: float = 2.0,
+                 alpha: float = 0.25, thresh: float = 0.5, beta: float = 1.0, reduction: str = 'mean',
+                 loss_weight: float = 1.0) -> None:
         super().__init__()
+        if not use_sigmoid:
+            raise ValueError('BackgroundRecalibrationLoss.use_sigmoid must be True (a sigmoid loss)')
         if not 0 <= thresh <= 1:
             raise ValueError(f'BackgroundRecalibrationLoss.thresh must be in [0, 1], got {thresh}')
         if not 0 <= alpha <= 1:
@@ -81,7 +85,7 @@ class BackgroundRecalibrationLoss(nn.Module):
         if reduction not in ('none', 'mean', 'sum'):
             raise ValueError(f"BackgroundRecalibrationLoss.reduction must be 'none', 'mean' or 'sum', "
                              f'got {reduction!r}')
-        self.use_sigmoid = True  # read by mmdet's heads: one logit per class, no background logit
+        self.use_sigmoid = True
         self.gamma_1, self.gamma_2, self.alpha, self.thresh, self.beta = gamma_1, gamma_2, alpha, thresh, beta
         self.reduction, self.loss_weight = reduction, loss_weight
 
