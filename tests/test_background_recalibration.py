@@ -60,7 +60,8 @@ def test_registered_and_usable_as_the_rpn_loss():
     assert value.ndim == 0 and value > 0
 
 
-@pytest.mark.parametrize('key,value', [('thresh', 1.5), ('alpha', -0.1), ('beta', -1.0), ('use_sigmoid', False),
+@pytest.mark.parametrize('key,value', [('thresh', 1.5), ('alpha', -0.1), ('beta', -1.0),
+                                       ('use_sigmoid', False),
                                        ('reduction', 'avg')])
 def test_bad_values(key, value):
     with pytest.raises(ValueError, match=f'BackgroundRecalibrationLoss.*{key}'):
