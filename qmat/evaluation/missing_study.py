@@ -256,7 +256,9 @@ def summarize(results: List[dict], study: Study) -> List[dict]:
             runs = [r for r in results if r['method'] == method and r['fraction'] == fraction]
             columns = {}
             for _, key in STUDY_COLUMNS:
-                values = [float(r['metrics'][key]) for r in runs if key in r['metrics']]
+                # 'recovered' is NaN where nothing was removed: no value, not a zero
+                values = [float(r['metrics'][key]) for r in runs
+                          if r['metrics'].get(key) is not None and r['metrics'][key] == r['metrics'][key]]
                 columns[key] = mean_std(values) if values else None
             summary.append(dict(method=method, fraction=fraction, seeds=[r['seed'] for r in runs],
                                 columns=columns))
