@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import mmcv
 import numpy as np
+from browser import browser_page, image_states, visible_rows
 from conftest import SYNTHETIC_CONFIG, run_tool
 
 
@@ -65,6 +66,10 @@ def test_hunt_a_folder_with_a_corrupt_image_then_resume(random_checkpoint, tmp_p
         png = base64.b64decode(source.split(',', 1)[1])
         assert mmcv.imfrombytes(png) is not None
     assert 'c.png: not a readable image' in report.text
+    with browser_page(out / 'report.html') as page:  # as a person opens it: every row shown, pictures load
+        assert len(visible_rows(page)) == len(flakes)
+        states = image_states(page)
+        assert len(states) == len(report.images) and all(done and w > 0 for done, w, _ in states)
 
     again = run_tool(*command)  # resumed: nothing recomputed, the same table
     assert '0 images hunted, 2 already done' in again.stdout and again.returncode == 1

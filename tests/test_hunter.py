@@ -12,17 +12,26 @@ from qmat.apis import FlakeHunter
 
 
 def test_an_image_that_fits_gives_mmdets_own_inference(random_checkpoint):
-    from mmdet.apis import inference_detector
+    from mmdet.apis import inference_detector, init_detector
     image = (np.random.default_rng(0).random((200, 240, 3)) * 255).astype(np.uint8)
-    hunter = FlakeHunter(SYNTHETIC_CONFIG, random_checkpoint, score_thr=0.0, tile=256, overlap=64)
+    # The hunter filters by score before the mask head; mmdet's own model (score_thr 0.05) after it.
+    hunter = FlakeHunter(SYNTHETIC_CONFIG, random_checkpoint, score_thr=0.26, tile=256, overlap=64)
+    assert hunter.model.roi_head.test_cfg.score_thr == 0.26
     flakes = hunter.hunt(image)
-    plain = inference_detector(hunter.model, image).pred_instances
+    model = init_detector(SYNTHETIC_CONFIG, random_checkpoint, device='cpu')
+    plain = inference_detector(model, image).pred_instances
+    assert 0 < (plain.scores >= 0.26).sum() < len(plain)  # the threshold removes some, not all
+    plain = plain[plain.scores >= 0.26]
     assert len(flakes) == len(plain) > 0
     order = torch.argsort(plain.scores, descending=True, stable=True)
     np.testing.assert_allclose([f['bbox'] for f in flakes], plain.bboxes[order].numpy(), rtol=1e-6)
     np.testing.assert_allclose([f['score'] for f in flakes], plain.scores[order].numpy(), rtol=1e-6)
     assert {f['thickness'] for f in flakes} <= {'mono', 'few', 'thick'}
-    assert [f['area_px'] for f in flakes] == [int(m.sum()) for m in plain.masks[order].numpy()]
+    masks = plain.masks[order].numpy()
+    assert [f['area_px'] for f in flakes] == [int(m.sum()) for m in masks]
+    centroids = [np.nonzero(m)[::-1] for m in masks]
+    np.testing.assert_allclose([f['centroid_xy'] for f in flakes],
+                               [(xs.mean(), ys.mean()) for xs, ys in centroids], rtol=1e-9)
 
 
 class BrightSquareDetector:

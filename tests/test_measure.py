@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from qmat.apis import flake_measurements
+from qmat.apis.measure import window_flake_measurements
 
 SUBSTRATE = (100, 150, 200)
 
@@ -58,3 +59,32 @@ def test_bad_input(kwargs, message):
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=message):
         flake_measurements(**arguments)
+
+
+@pytest.mark.parametrize('window', [(30, 20, 90, 70), (0, 0, 40, 30), (60, 45, 120, 90)])
+def test_measuring_in_a_window_equals_measuring_the_whole_image(window):
+    """Random texture, random blobs (some touching the window's or the image's edge) and other flakes:
+    the crop-based measurement gives the whole-image one."""
+    rng = np.random.default_rng(sum(window))
+    image = rng.integers(0, 256, (90, 120, 3), dtype=np.uint8)
+    x0, y0, x1, y1 = window
+    for _ in range(5):
+        window_mask = rng.random((y1 - y0, x1 - x0)) < 0.02
+        window_mask[rng.integers(0, y1 - y0, 3), :] = True  # lines to the window's edges
+        window_mask &= rng.random(window_mask.shape) < 0.5
+        full = np.zeros(image.shape[:2], bool)
+        full[y0:y1, x0:x1] = window_mask
+        occupied = full | (rng.random(full.shape) < 0.1)
+        whole = flake_measurements(image, full, occupied, microns_per_pixel=0.3)
+        local = window_flake_measurements(image, window_mask, window, occupied, microns_per_pixel=0.3)
+        assert local['area_px'] == whole['area_px'] and local['area_um2'] == pytest.approx(whole['area_um2'])
+        for key in ('centroid_xy', 'flake_rgb', 'substrate_rgb', 'contrast_rgb'):
+            np.testing.assert_allclose(local[key], whole[key], rtol=1e-12, err_msg=key)
+
+
+def test_an_empty_window_mask_measures_nothing():
+    nothing = np.zeros((60, 80), bool)
+    result = window_flake_measurements(painted(), np.zeros((10, 10), bool), (5, 5, 15, 15), nothing)
+    assert result['area_px'] == 0 and np.isnan(result['centroid_xy']).all()
+    with pytest.raises(ValueError, match='window mask shape'):
+        window_flake_measurements(painted(), np.zeros((9, 10), bool), (5, 5, 15, 15), nothing)

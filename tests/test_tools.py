@@ -227,3 +227,16 @@ def test_inference_benchmark_prints_a_row_per_config():
     assert float(rows[0].split('|')[3]) > 0
     assert_one_line_error(run_tool('tools/benchmark_inference.py', '--configs', SYNTHETIC_CONFIG,
                                    '--checkpoints', 'a.pth', 'b.pth'), '--checkpoints: give one per config')
+
+
+def test_hunt_benchmark_prints_a_row_per_mode(random_checkpoint):
+    result = run_tool('tools/benchmark_hunt.py', SYNTHETIC_CONFIG, random_checkpoint, '--images', '1',
+                      '--size', '128', '160', '--modes', 'whole', '96:32', '--score-thr', '0')
+    assert_ok(result)
+    rows = [line.split('|') for line in result.stdout.splitlines() if line.startswith(('| whole', '| tiles'))]
+    assert [r[1].strip() for r in rows] == ['whole image', 'tiles 96 px, overlap 32']
+    for row in rows:
+        median, rate, flakes = (float(v) for v in row[2:5])
+        assert median > 0 and rate > 0 and flakes > 0  # score >= 0: an untrained model keeps its detections
+    assert_one_line_error(run_tool('tools/benchmark_hunt.py', SYNTHETIC_CONFIG, random_checkpoint,
+                                   '--modes', '64:64'), '--modes: tiling needs 0 <= overlap < tile')

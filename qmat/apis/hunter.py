@@ -11,7 +11,7 @@ import mmcv
 import numpy as np
 import pycocotools.mask as mask_utils
 
-from .measure import flake_measurements
+from .measure import window_flake_measurements
 from .tiling import in_core, tile_windows
 
 
@@ -39,6 +39,12 @@ class FlakeHunter:
         if tile is not None and not 0 <= overlap < tile:
             raise ValueError(f'tiling needs 0 <= overlap < tile, got overlap {overlap} and tile {tile}')
         self.model = init_detector(config, checkpoint, device=device)
+        # Detections under score_thr are dropped anyway: filtered before the mask head, they cost no mask
+        # prediction and no full-size paste (most of a tile's 100 detections on the CPU). NMS and the
+        # per-image cap keep the same detections above the threshold.
+        roi_test_cfg = getattr(getattr(self.model, 'roi_head', None), 'test_cfg', None)
+        if roi_test_cfg is not None and roi_test_cfg.get('score_thr', 0) < score_thr:
+            roi_test_cfg.score_thr = score_thr
         self.classes = self.model.dataset_meta['classes']
         self.score_thr, self.microns_per_pixel, self.material = score_thr, microns_per_pixel, material
         self.tile, self.overlap = tile, overlap
@@ -79,22 +85,23 @@ class FlakeHunter:
                 raise ValueError(f'{path}: not a readable image')
         height, width = image.shape[:2]
         detections = self.detect(image)
-        full_masks = []
         occupied = np.zeros((height, width), bool)
         for det in detections:
-            full = np.zeros((height, width), bool)
             if det['mask'] is not None:
                 x0, y0, x1, y1 = det['window']
-                full[y0:y1, x0:x1] = det['mask']
-            full_masks.append(full)
-            occupied |= full
+                occupied[y0:y1, x0:x1] |= det['mask']
         rgb = mmcv.bgr2rgb(image)
         flakes = []
-        for det, mask in zip(detections, full_masks):
-            rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
+        for det in detections:  # one whole-image mask at a time: hundreds of them would not fit in memory
+            x0, y0, x1, y1 = det['window']
+            window_mask = det['mask'] if det['mask'] is not None else np.zeros((y1 - y0, x1 - x0), bool)
+            full = np.zeros((height, width), np.uint8, order='F')
+            full[y0:y1, x0:x1] = window_mask
+            rle = mask_utils.encode(full)
             rle['counts'] = rle['counts'].decode('ascii')
             flakes.append(dict(
                 image=path, thickness=self.classes[det['label']], material=self.material, score=det['score'],
                 bbox=det['box'], segmentation=rle,
-                **flake_measurements(rgb, mask, occupied, self.microns_per_pixel)))
+                **window_flake_measurements(rgb, window_mask, det['window'], occupied,
+                                            self.microns_per_pixel)))
         return sorted(flakes, key=lambda flake: -flake['score'])
