@@ -125,3 +125,26 @@ def test_brl_rpn_outputs_one_sigmoid_logit_per_anchor_from_the_focal_prior():
     head.init_weights()
     assert head.use_sigmoid_cls and head.rpn_cls.out_channels == head.num_base_priors
     assert torch.allclose(head.rpn_cls.bias.sigmoid(), torch.full((head.num_base_priors,), 0.01))
+
+
+@pytest.mark.parametrize('stage', ['rpn', 'rcnn'])
+def test_oracle_configs_ignore_the_removed_flakes_in_one_stage_only(stage):
+    """The study's diagnostic runs: one assigner ignores the boxes kept as iscrowd (the removed flakes)."""
+    from mmdet.registry import TASK_UTILS
+    from mmengine.structures import InstanceData
+    synthetic = osp.join(REPO, 'configs', 'synthetic')
+    path = osp.join(synthetic, f'mask-rcnn_r18_fpn_oracle-{stage}_250i_synthetic.py')
+    baseline = osp.join(synthetic, 'mask-rcnn_r18_fpn_250i_synthetic.py')
+    assert _differences(path, baseline) == {'train_cfg'}
+    train_cfg, base_cfg = Config.fromfile(path).model.train_cfg, Config.fromfile(baseline).model.train_cfg
+    other = 'rcnn' if stage == 'rpn' else 'rpn'
+    assert train_cfg[other] == base_cfg[other] and base_cfg[stage].assigner.ignore_iof_thr == -1
+    register_all_modules()
+    priors = torch.tensor([[0., 0., 10., 10.], [50., 50., 60., 60.], [52., 52., 58., 58.],
+                           [90., 90., 99., 99.]])
+    gts = InstanceData(bboxes=torch.tensor([[0., 0., 10., 10.]]), labels=torch.tensor([0]))
+    removed = InstanceData(bboxes=torch.tensor([[50., 50., 61., 61.]]), labels=torch.tensor([0]))
+    for cfg, expected in ((train_cfg, [1, -1, -1, 0]), (base_cfg, [1, 0, 0, 0])):
+        assigner = TASK_UTILS.build(cfg[stage].assigner)
+        result = assigner.assign(InstanceData(priors=priors), gts, removed)
+        assert result.gt_inds.tolist() == expected  # 1: the annotated flake, -1: ignored, 0: background

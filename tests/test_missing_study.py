@@ -56,13 +56,15 @@ def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
     options = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
                'train_dataloader.batch_size=2', 'val_dataloader.batch_size=2']
     command = ['tools/missing_study.py', '--data', data, '--work-root', work, '--train', '4', '--val', '2',
-               '--methods', 'baseline', 'sasl', '--fractions', '0', '0.5', '--seeds', '0',
+               '--methods', 'baseline', 'sasl', 'oracle-rpn', '--fractions', '0', '0.5', '--seeds', '0',
                '--plot', str(tmp_path / 'study.png'), '--docs', str(docs), '--cfg-options', *options]
     result = run_tool(*command)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert result.stdout.count('[study] training') == 4 and result.stdout.count('[study] evaluating') == 4
+    # the oracle only where something was removed: with nothing removed it is the baseline
+    assert result.stdout.count('[study] training') == 5 and result.stdout.count('[study] evaluating') == 5
     study = json.load(open(osp.join(work, 'study.json')))
-    assert len(study['runs']) == 4
+    assert len(study['runs']) == 5
+    assert [r['fraction'] for r in study['runs'] if r['method'] == 'oracle-rpn'] == [0.5]
     record = osp.join(data, 'annotations', 'instances_train2019_missing50_seed0.removed.json')
     removed = json.load(open(record))
     assert len(removed['removed_ids']) > 0 and removed['kept_as_ignored']
@@ -75,6 +77,7 @@ def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
             assert metrics['removed'] == len(removed['removed_ids']) and 0 <= metrics['recovered'] <= 1
     text = docs.read_text()
     assert text.startswith('# Benchmarks\n\ntext before') and '| sasl | 50% | 1 |' in text
+    assert '| oracle-rpn | 50% | 1 |' in text and '| oracle-rpn | 0% |' not in text
     assert osp.isfile(tmp_path / 'study.png')
 
     again = run_tool(*command)  # everything finished: nothing is trained or evaluated twice
