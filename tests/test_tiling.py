@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from qmat.apis import in_core, tile_windows
+from qmat.apis.tiling import box_overlaps, cross_window_duplicates, cut_by_edge
 
 
 def test_an_image_that_fits_is_one_window():
@@ -42,3 +43,68 @@ def test_every_flake_up_to_the_overlap_is_kept_once_and_whole():
 def test_bad_overlap(tile, overlap):
     with pytest.raises(ValueError, match='0 <= overlap < tile'):
         tile_windows(1000, 1000, tile, overlap)
+
+
+def test_with_a_margin_the_owning_tile_still_wins_and_each_flake_stays_once():
+    """The hunter keeps detections near the core too; the same box seen by several tiles then comes out
+    once, from the tile that owns it (where it lies whole)."""
+    height, width, tile, overlap = 1536, 2048, 512, 128
+    windows, cores = tile_windows(height, width, tile, overlap)
+    rng = np.random.default_rng(1)
+    sizes = rng.uniform(2, overlap, size=(2000, 2))
+    corners = rng.uniform(0, 1, size=(2000, 2)) * (np.array([width, height]) - sizes)
+    truth = np.hstack([corners, corners + sizes])
+    # distinct flakes overlap by IoU <= 0.5, as the network's own NMS leaves them
+    each = np.ones(len(truth))
+    truth = truth[cross_window_duplicates(truth, each, np.arange(len(truth)), each)]
+    boxes, sources, owned, flake = [], [], [], []
+    for k, core in enumerate(cores):
+        near = in_core(truth, core, overlap / 4)
+        x0, y0, x1, y1 = windows[k]
+        inside = (truth[:, 0] >= x0) & (truth[:, 1] >= y0) & (truth[:, 2] <= x1) & (truth[:, 3] <= y1)
+        seen = near & inside  # a window only sees what lies whole inside it, for this check
+        boxes.append(truth[seen]), flake.append(np.nonzero(seen)[0])
+        sources += [k] * int(seen.sum())
+        owned.append(in_core(truth[seen], core))
+    boxes, flake, owned = np.concatenate(boxes), np.concatenate(flake), np.concatenate(owned)
+    assert len(boxes) > len(truth)  # many flakes near a cut are seen by two or four windows
+    keep = cross_window_duplicates(boxes, np.ones(len(boxes)), np.array(sources), owned)
+    assert sorted(flake[keep]) == list(range(len(truth))) and owned[keep].all()
+
+
+def test_box_overlaps_against_a_direct_computation():
+    rng = np.random.default_rng(2)
+    a, b = rng.uniform(0, 50, (7, 2)), rng.uniform(0, 50, (5, 2))
+    a, b = np.hstack([a, a + rng.uniform(1, 30, (7, 2))]), np.hstack([b, b + rng.uniform(1, 30, (5, 2))])
+    for i in range(7):
+        for j in range(5):
+            w = max(0.0, min(a[i, 2], b[j, 2]) - max(a[i, 0], b[j, 0]))
+            h = max(0.0, min(a[i, 3], b[j, 3]) - max(a[i, 1], b[j, 1]))
+            area_a = (a[i, 2] - a[i, 0]) * (a[i, 3] - a[i, 1])
+            area_b = (b[j, 2] - b[j, 0]) * (b[j, 3] - b[j, 1])
+            assert box_overlaps(a, b)[i, j] == pytest.approx(w * h / (area_a + area_b - w * h))
+            assert box_overlaps(a, b, 'iom')[i, j] == pytest.approx(w * h / min(area_a, area_b))
+
+
+def test_cross_window_duplicates_rules():
+    boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [0, 1, 10, 11], [50, 50, 60, 60]], float)
+    # 0 and 1 from different windows: one flake; 2 from 0's window: the network's own output, kept
+    keep = cross_window_duplicates(boxes, np.array([0.6, 0.9, 0.5, 0.7]), np.array([0, 1, 0, 1]),
+                                   np.array([True, True, True, True]))
+    assert keep.tolist() == [False, True, False, True]  # 2 overlaps the kept 1 (another window): dropped
+    keep = cross_window_duplicates(boxes, np.array([0.6, 0.9, 0.5, 0.7]), np.array([0, 1, 0, 1]),
+                                   np.array([True, False, True, True]))
+    assert keep.tolist() == [True, False, True, True]  # the owning window wins over a higher score
+    # a margin detection inside an owned one of another window (IoU 0.25, but all of it covered): dropped;
+    # the same box owned by its window is a separate flake at that IoU
+    nested = np.array([[0, 0, 20, 20], [0, 0, 10, 10]], float)
+    for owned, kept in (([True, False], [True, False]), ([True, True], [True, True])):
+        assert cross_window_duplicates(nested, np.array([0.5, 0.9]), np.array([0, 1]),
+                                       np.array(owned)).tolist() == kept
+
+
+def test_cut_by_edge_ignores_the_image_border():
+    boxes = np.array([[0, 10, 20, 30], [101, 10, 120, 30], [150, 10, 199, 30], [120, 0, 140, 20]], float)
+    # window (100, 0, 200, 100) of a 300 x 100 image: left and right sides are cuts, top and bottom borders
+    assert cut_by_edge(boxes, (100, 0, 200, 100), 300, 100).tolist() == [True, True, True, False]
+    assert cut_by_edge(boxes, (100, 0, 200, 100), 200, 100).tolist() == [True, True, False, False]

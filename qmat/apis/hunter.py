@@ -3,7 +3,8 @@
 :class:`FlakeHunter` loads a config and checkpoint once (mmdet's ``init_detector``) and turns one micrograph
 into a list of flakes: thickness class, material, score, box, mask (COCO RLE), area in pixels and square
 micrometres, centroid and optical contrast. Images larger than ``tile`` are cut into overlapping tiles
-(:mod:`qmat.apis.tiling`); each flake is kept from the one tile whose core holds its centre.
+(:mod:`qmat.apis.tiling`); each flake is kept from the one tile whose core holds its centre, and
+overlapping detections of one flake from neighbouring tiles are reduced to one.
 """
 from typing import List, Optional, Union
 
@@ -12,7 +13,7 @@ import numpy as np
 import pycocotools.mask as mask_utils
 
 from .measure import window_flake_measurements
-from .tiling import in_core, tile_windows
+from .tiling import cross_window_duplicates, cut_by_edge, in_core, tile_windows
 
 
 class FlakeHunter:
@@ -59,17 +60,29 @@ class FlakeHunter:
             windows, cores = tile_windows(height, width, max(height, width), 0)
         else:
             windows, cores = tile_windows(height, width, self.tile, self.overlap)
-        detections = []
-        for (x0, y0, x1, y1), core in zip(windows, cores):
+        detections, sources, owned = [], [], []
+        for index, ((x0, y0, x1, y1), core) in enumerate(zip(windows, cores)):
             result = inference_detector(self.model, np.ascontiguousarray(image[y0:y1, x0:x1])).pred_instances
             result = result[result.scores >= self.score_thr]
             boxes = result.bboxes.cpu().numpy() + np.array([x0, y0, x0, y0], np.float32)
-            keep = in_core(boxes, core)
+            # Also a quarter of the overlap around the core, so that a flake whose boxes from two windows
+            # both miss their own cores is not lost (duplicates are resolved below); but not what the
+            # window's edge cuts: a piece of a flake that the neighbouring window sees whole.
+            own = in_core(boxes, core)
+            cut = cut_by_edge(boxes, (x0, y0, x1, y1), width, height)
+            near = own | (in_core(boxes, core, self.overlap / 4) & ~cut)
             masks = result.masks.cpu().numpy() if 'masks' in result else None
-            for k in np.nonzero(keep)[0]:
+            for k in np.nonzero(near)[0]:
                 detections.append(dict(box=boxes[k].tolist(), score=float(result.scores[k]),
                                        label=int(result.labels[k]), window=(x0, y0, x1, y1),
                                        mask=masks[k] if masks is not None else None))
+                sources.append(index)
+                owned.append(own[k])
+        if len(windows) > 1 and detections:
+            keep = cross_window_duplicates(np.array([d['box'] for d in detections]),
+                                           np.array([d['score'] for d in detections]), np.array(sources),
+                                           np.array(owned))
+            detections = [d for d, kept in zip(detections, keep) if kept]
         return detections
 
     def hunt(self, image: Union[str, np.ndarray]) -> List[dict]:

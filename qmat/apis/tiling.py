@@ -6,6 +6,11 @@ lies in the middle of their overlap. A detection is kept only from the window wh
 centre. The core sits at least ``overlap / 2`` inside its window wherever the window has a neighbour, so a
 flake no larger than the overlap whose centre lies in the core lies whole inside that window: with
 ``overlap`` at least the largest flake's size, every flake comes out once and whole.
+
+A real network does not draw the same box for a flake in two windows: near a cut, both boxes may have
+their centres in their own cores (a duplicate) or neither (a lost flake). So the hunter also keeps
+detections whose centre lies within a margin of the core, and :func:`cross_window_duplicates` then keeps
+one of each group that overlaps across windows, preferring the one from the window that owns it.
 """
 from typing import List, Tuple
 
@@ -50,7 +55,62 @@ def tile_windows(height: int, width: int, tile: int, overlap: int) -> Tuple[List
     return windows, cores
 
 
-def in_core(boxes: np.ndarray, core: Window) -> np.ndarray:
-    """Which of the (N, 4) image-coordinate boxes (x1, y1, x2, y2) have their centre inside ``core``."""
+def in_core(boxes: np.ndarray, core: Window, margin: float = 0.0) -> np.ndarray:
+    """Which of the (N, 4) image-coordinate boxes (x1, y1, x2, y2) have their centre inside ``core``
+    grown by ``margin`` pixels on every side."""
     cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
-    return (cx >= core[0]) & (cx < core[2]) & (cy >= core[1]) & (cy < core[3])
+    return ((cx >= core[0] - margin) & (cx < core[2] + margin) & (cy >= core[1] - margin)
+            & (cy < core[3] + margin))
+
+
+def cut_by_edge(boxes: np.ndarray, window: Window, width: int, height: int,
+                tolerance: float = 2.0) -> np.ndarray:
+    """Which boxes reach (within ``tolerance`` px) a side of ``window`` that is not the image's border:
+    what the window's edge may have cut."""
+    x0, y0, x1, y1 = window
+    return (((boxes[:, 0] <= x0 + tolerance) & (x0 > 0)) | ((boxes[:, 1] <= y0 + tolerance) & (y0 > 0))
+            | ((boxes[:, 2] >= x1 - tolerance) & (x1 < width))
+            | ((boxes[:, 3] >= y1 - tolerance) & (y1 < height)))
+
+
+def box_overlaps(a: np.ndarray, b: np.ndarray, mode: str = 'iou') -> np.ndarray:
+    """(N, M) overlaps of boxes (x1, y1, x2, y2): ``'iou'``, or ``'iom'`` (intersection over the smaller)."""
+    low = np.maximum(a[:, None, :2], b[None, :, :2])
+    high = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = np.clip(high - low, 0, None).prod(axis=2)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    if mode == 'iom':
+        return inter / np.maximum(np.minimum(area_a[:, None], area_b[None, :]), 1e-9)
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
+
+
+def cross_window_duplicates(boxes: np.ndarray, scores: np.ndarray, windows: np.ndarray, owned: np.ndarray,
+                            iou_thr: float = 0.5) -> np.ndarray:
+    """Which detections to keep when detections of different windows are one flake.
+
+    Greedy, as NMS, in the order: owned (the centre in the window's own core) first, then by score. Only
+    pairs from different windows suppress each other: what one window found is the network's own output.
+    An owned detection is a duplicate of a kept one from another window at box IoU > ``iou_thr`` (both
+    centres fell in their own cores). A detection from a core's margin is a second look at a flake that
+    its owner may have drawn with quite another box: it is dropped as soon as the intersection covers more
+    than ``iou_thr`` of the smaller box; it stays only where no owner found anything.
+
+    Args:
+        boxes: (N, 4) boxes in image coordinates.
+        scores: (N,) scores.
+        windows: (N,) index of the window each detection came from.
+        owned: (N,) whether the detection's centre lies in its window's core.
+
+    Returns:
+        (N,) boolean mask of the detections kept.
+    """
+    owned = owned.astype(bool)
+    order = np.lexsort((-scores, ~owned))
+    overlap = np.where(owned[:, None], box_overlaps(boxes, boxes), box_overlaps(boxes, boxes, 'iom'))
+    same_flake = overlap > iou_thr
+    keep = np.zeros(len(boxes), bool)
+    for i in order:
+        rivals = keep & same_flake[i] & (windows != windows[i])
+        keep[i] = not rivals.any()
+    return keep
