@@ -194,6 +194,16 @@ def test_sasl_model_trains_on_dropped_annotations_logs_and_audits_its_soft_label
         assert 0 <= row['recall'] <= 1
         assert row['precision'] != row['precision'] or 0 <= row['precision'] <= 1  # NaN: nothing fired
 
+    out = str(tmp_path / 'exposure.json')
+    result = run_tool('tools/analysis/negatives_on_removed.py', config, checkpoint, '--train-ann', audit_file,
+                      '--data-root', synthetic_root, '--out', out)
+    assert_ok(result)
+    exposure = json.load(open(out))
+    for stage, name in (('rpn', 'RPN (anchors)'), ('rcnn', 'R-CNN (proposals)')):
+        row = exposure[stage]
+        assert row['images'] == audit['images'] and 0 <= row['on_removed'] <= row['negatives']
+        assert f'| {name} | {row["negatives"]} | {row["on_removed"]} |' in result.stdout
+
 
 def test_audit_needs_ignored_instances(synthetic_root, tmp_path):
     config = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
@@ -202,6 +212,14 @@ def test_audit_needs_ignored_instances(synthetic_root, tmp_path):
     result = run_tool('tools/analysis/audit_soft_labels.py', config, checkpoint,
                       '--data-root', synthetic_root, '--train-ann', 'annotations/instances_train2019.json')
     assert_one_line_error(result, 'no batch carried ignored (removed) instances', '--keep-as-ignored')
+
+
+def test_negatives_on_removed_needs_ignored_instances(synthetic_root, random_checkpoint):
+    result = run_tool('tools/analysis/negatives_on_removed.py', SYNTHETIC_CONFIG, random_checkpoint,
+                      '--data-root', synthetic_root, '--train-ann', 'annotations/instances_train2019.json',
+                      '--cfg-options', 'train_dataloader.num_workers=0',
+                      'train_dataloader.persistent_workers=False')
+    assert_one_line_error(result, 'no image carried ignored (removed) instances', '--keep-as-ignored')
 
 
 @pytest.mark.slow

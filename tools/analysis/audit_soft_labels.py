@@ -11,7 +11,6 @@ soft-label rule (keys, background key, scope, temperature) at several thresholds
 """
 import argparse
 import json
-import math
 
 from mmengine.config import DictAction
 
@@ -35,31 +34,16 @@ def parse_args():
 
 def main():
     args = parse_args()
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    from mmengine.runner import Runner, load_checkpoint, set_random_seed
-
-    from qmat.engine import check_dataset_files, load_config, set_data_root
     from qmat.evaluation import audit_soft_labels, audit_table, variant_grid
+    from qmat.evaluation.training_pass import training_pass
     from qmat.models import SASLRPNHead
     from qmat.utils import UserInputError
 
-    register_all_modules()
-    cfg = load_config(args.config)
-    if args.data_root:
-        set_data_root(cfg, args.data_root)
-    cfg.merge_from_dict(dict(args.cfg_options or {}, **{'train_dataloader.dataset.ann_file': args.train_ann}))
-    check_dataset_files(cfg, ('train',))
-    model = MODELS.build(cfg.model)
+    model, batches = training_pass(args.config, args.checkpoint, args.train_ann, args.data_root,
+                                   args.cfg_options, args.seed, args.passes)
     if not isinstance(model.rpn_head, SASLRPNHead):
         raise UserInputError(
             f'{args.config}: model.rpn_head is {type(model.rpn_head).__name__}, not SASLRPNHead')
-    load_checkpoint(model, args.checkpoint, map_location='cpu', logger='silent')
-    model.train()  # the loss's sampling and batch statistics, as in training
-    set_random_seed(args.seed)  # the flips (numpy) and the anchor sampling (torch): a repeatable audit
-    loader = Runner.build_dataloader(cfg.train_dataloader, seed=args.seed)
-    steps = args.passes * math.ceil(len(loader.dataset) / cfg.train_dataloader.batch_size)
-    batches = (batch for _, batch in zip(range(steps), loader))
     result = audit_soft_labels(model, batches, variant_grid(args.temperatures), args.thresholds)
     print(audit_table(result))
     if args.out:

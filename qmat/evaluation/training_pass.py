@@ -1,0 +1,38 @@
+"""A trained detector and its training batches, sampled as in training: what the analyses of missing
+annotations (``tools/analysis/*.py``) run over."""
+import math
+from typing import Iterator, Optional, Tuple
+
+import torch
+
+
+def training_pass(config: str, checkpoint: str, train_ann: str, data_root: Optional[str] = None,
+                  cfg_options: Optional[dict] = None, seed: int = 0,
+                  passes: int = 1) -> Tuple[torch.nn.Module, Iterator[dict]]:
+    """The model of ``config`` with ``checkpoint`` loaded, in train mode (the losses' sampling and batch
+    statistics, as in training), and ``passes`` passes of training batches over ``train_ann``.
+
+    The flips (numpy) and the samplers (torch) are seeded with ``seed``: a repeatable pass.
+
+    Raises:
+        UserInputError: A data file is missing.
+    """
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+    from mmengine.runner import Runner, load_checkpoint, set_random_seed
+
+    from qmat.engine import check_dataset_files, load_config, set_data_root
+
+    register_all_modules()
+    cfg = load_config(config)
+    if data_root:
+        set_data_root(cfg, data_root)
+    cfg.merge_from_dict(dict(cfg_options or {}, **{'train_dataloader.dataset.ann_file': train_ann}))
+    check_dataset_files(cfg, ('train',))
+    model = MODELS.build(cfg.model)
+    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
+    model.train()
+    set_random_seed(seed)
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=seed)
+    steps = passes * math.ceil(len(loader.dataset) / cfg.train_dataloader.batch_size)
+    return model, (batch for _, batch in zip(range(steps), loader))

@@ -1,0 +1,59 @@
+"""Per stage of Mask R-CNN, the share of the sampled background that lies on unannotated flakes.
+
+    python tools/drop_annotations.py ... --keep-as-ignored      # removed flakes kept as iscrowd=1
+    python tools/analysis/negatives_on_removed.py CONFIG CHECKPOINT --train-ann ANN [--data-root DIR]
+
+Runs the trained model over the training images once, sampling as in training
+(:mod:`qmat.evaluation.stage_exposure`), and prints a table: sampled negatives of the RPN and of the R-CNN
+stage, how many lie on removed flakes, and their share.
+"""
+import argparse
+import json
+
+from mmengine.config import DictAction
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Sampled negatives on removed flakes, per stage')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--train-ann', required=True,
+                        help='training annotations with the removed flakes kept as ignored (iscrowd=1), '
+                        'relative to the data root')
+    parser.add_argument('--data-root', help='dataset directory (default: the config\'s)')
+    parser.add_argument('--passes', type=int, default=1, help='passes over the training set')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--out', help='write the result as JSON here')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    from qmat.evaluation.stage_exposure import negatives_on_removed
+    from qmat.evaluation.training_pass import training_pass
+    from qmat.utils import UserInputError
+
+    model, batches = training_pass(args.config, args.checkpoint, args.train_ann, args.data_root,
+                                   args.cfg_options, args.seed, args.passes)
+    result = negatives_on_removed(model, batches)
+    if result['rpn']['images'] == 0:
+        raise UserInputError(f'{args.train_ann}: no image carried ignored (removed) instances; write the '
+                             'file with tools/drop_annotations.py --keep-as-ignored')
+    print(f'{result["rpn"]["images"]} training images with removed flakes, {args.passes} pass(es), '
+          f'seed {args.seed}')
+    print('| stage | sampled negatives | on removed flakes | share |')
+    print('| --- | --- | --- | --- |')
+    for stage, name in (('rpn', 'RPN (anchors)'), ('rcnn', 'R-CNN (proposals)')):
+        row = result[stage]
+        print(f'| {name} | {row["negatives"]} | {row["on_removed"]} | {row["share"]:.2%} |')
+    if args.out:
+        with open(args.out, 'w', encoding='utf-8') as f:
+            json.dump(dict(result, config=args.config, checkpoint=args.checkpoint, train_ann=args.train_ann),
+                      f, indent=1)
+        print(f'written: {args.out}')
+
+
+if __name__ == '__main__':
+    from qmat.utils import run_cli
+    run_cli(main)
