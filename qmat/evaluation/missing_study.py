@@ -281,7 +281,10 @@ def report(summary: List[dict], study: Study) -> str:
     lines = [f'Synthetic set {study.data}: {study.train} training and {study.val} validation images of '
              f'256 x 256; training annotations removed by the `{study.policy}` policy; seeds '
              f'{list(study.seeds)}; {platform.machine()}, {os.cpu_count()} CPU cores. Percent, mean ± std '
-             'over the finished seeds.', '',
+             'over the finished seeds.'
+             + (' oracle-rpn / oracle-rcnn are diagnostics, not methods: they know the removed flakes and '
+                'ignore them in one stage (not run at 0 %, where they are the baseline).'
+                if set(ORACLES) & set(study.methods) else ''), '',
              '| method | missing | seeds | ' + ' | '.join(name for name, _ in STUDY_COLUMNS) + ' |',
              '|' + ' --- |' * (3 + len(STUDY_COLUMNS))]
     for row in summary:
