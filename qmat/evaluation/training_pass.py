@@ -1,5 +1,6 @@
 """A trained detector and its training batches, sampled as in training: what the analyses of missing
 annotations (``tools/analysis/*.py``) run over."""
+import argparse
 import math
 from typing import Iterator, Optional, Tuple
 
@@ -36,3 +37,27 @@ def training_pass(config: str, checkpoint: str, train_ann: str, data_root: Optio
     loader = Runner.build_dataloader(cfg.train_dataloader, seed=seed)
     steps = passes * math.ceil(len(loader.dataset) / cfg.train_dataloader.batch_size)
     return model, (batch for _, batch in zip(range(steps), loader))
+
+
+def training_pass_parser(description: str) -> argparse.ArgumentParser:
+    """The command line of a training-pass analysis: config, checkpoint, the training file with the removed
+    flakes kept as ignored, and the pass's data root, passes, seed, output and config options."""
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--train-ann', required=True,
+                        help='training annotations with the removed flakes kept as ignored (iscrowd=1), '
+                        'relative to the data root')
+    parser.add_argument('--data-root', help='dataset directory (default: the config\'s)')
+    parser.add_argument('--passes', type=int, default=1, help='passes over the training set')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--out', help='write the result as JSON here')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser
+
+
+def training_pass_of(args: argparse.Namespace) -> Tuple[torch.nn.Module, Iterator[dict]]:
+    """:func:`training_pass` with the arguments of :func:`training_pass_parser`."""
+    return training_pass(args.config, args.checkpoint, args.train_ann, args.data_root, args.cfg_options,
+                         args.seed, args.passes)

@@ -9,38 +9,25 @@
 Runs the trained network over the training images (train-mode sampling, one pass) and scores every
 soft-label rule (keys, background key, scope, temperature) at several thresholds on the same sampled anchors.
 """
-import argparse
 import json
-
-from mmengine.config import DictAction
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Audit SASL-RPN soft labels against removed annotations')
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('--train-ann', required=True,
-                        help='training annotations with the removed flakes kept as ignored (iscrowd=1), '
-                        'relative to the data root')
-    parser.add_argument('--data-root', help='dataset directory (default: the config\'s)')
+    from qmat.evaluation.training_pass import training_pass_parser
+    parser = training_pass_parser('Audit SASL-RPN soft labels against removed annotations')
     parser.add_argument('--temperatures', type=float, nargs='+', default=[1.0, 0.5, 0.2, 0.1, 0.05])
     parser.add_argument('--thresholds', type=float, nargs='+', default=[0.5, 0.6, 0.8, 0.9])
-    parser.add_argument('--passes', type=int, default=1, help='passes over the training set')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--out', help='write the result as JSON here')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
     from qmat.evaluation import audit_soft_labels, audit_table, variant_grid
-    from qmat.evaluation.training_pass import training_pass
+    from qmat.evaluation.training_pass import training_pass_of
     from qmat.models import SASLRPNHead
     from qmat.utils import UserInputError
 
-    model, batches = training_pass(args.config, args.checkpoint, args.train_ann, args.data_root,
-                                   args.cfg_options, args.seed, args.passes)
+    model, batches = training_pass_of(args)
     if not isinstance(model.rpn_head, SASLRPNHead):
         raise UserInputError(
             f'{args.config}: model.rpn_head is {type(model.rpn_head).__name__}, not SASLRPNHead')

@@ -7,35 +7,21 @@ Runs the trained model over the training images once, sampling as in training
 (:mod:`qmat.evaluation.stage_exposure`), and prints a table: sampled negatives of the RPN and of the R-CNN
 stage, how many lie on removed flakes, and their share.
 """
-import argparse
 import json
-
-from mmengine.config import DictAction
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Sampled negatives on removed flakes, per stage')
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('--train-ann', required=True,
-                        help='training annotations with the removed flakes kept as ignored (iscrowd=1), '
-                        'relative to the data root')
-    parser.add_argument('--data-root', help='dataset directory (default: the config\'s)')
-    parser.add_argument('--passes', type=int, default=1, help='passes over the training set')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--out', help='write the result as JSON here')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    return parser.parse_args()
+    from qmat.evaluation.training_pass import training_pass_parser
+    return training_pass_parser('Sampled negatives on removed flakes, per stage').parse_args()
 
 
 def main():
     args = parse_args()
     from qmat.evaluation.stage_exposure import negatives_on_removed
-    from qmat.evaluation.training_pass import training_pass
+    from qmat.evaluation.training_pass import training_pass_of
     from qmat.utils import UserInputError
 
-    model, batches = training_pass(args.config, args.checkpoint, args.train_ann, args.data_root,
-                                   args.cfg_options, args.seed, args.passes)
+    model, batches = training_pass_of(args)
     result = negatives_on_removed(model, batches)
     if result['rpn']['images'] == 0:
         raise UserInputError(f'{args.train_ann}: no image carried ignored (removed) instances; write the '
