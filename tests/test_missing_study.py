@@ -1,6 +1,7 @@
 """The missing-annotation study: its metrics on known inputs, and the whole command on a tiny set."""
 import json
 import os.path as osp
+import shutil
 
 import numpy as np
 import pytest
@@ -50,12 +51,13 @@ def test_boxes_and_file_names():
 
 @pytest.mark.slow
 def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
-    data, work = str(tmp_path / 'data'), str(tmp_path / 'work')
+    data, work, records = str(tmp_path / 'data'), str(tmp_path / 'work'), tmp_path / 'records' 
     docs = tmp_path / 'bench.md'
     docs.write_text('# Benchmarks\n\ntext before\n')
     options = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
                'train_dataloader.batch_size=2', 'val_dataloader.batch_size=2']
-    command = ['tools/missing_study.py', '--data', data, '--work-root', work, '--train', '4', '--val', '2',
+    command = ['tools/missing_study.py', '--data', data, '--work-root', work, '--results', str(records),
+               '--train', '4', '--val', '2', '--jobs', '2',
                '--methods', 'baseline', 'sasl', 'oracle-rpn', '--fractions', '0', '0.5', '--seeds', '0',
                '--plot', str(tmp_path / 'study.png'), '--docs', str(docs), '--cfg-options', *options]
     result = run_tool(*command)
@@ -71,8 +73,11 @@ def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
     for run in study['runs']:
         metrics = run['metrics']
         assert 0 <= metrics['AR@100'] <= metrics['AR@1000'] <= 1 and 'coco/segm_mAP' in metrics
+        assert run['fingerprint'] and run['machine'] and run['options'][1] == 'randomness.seed=0'
+        assert json.load(open(records / f'{run["method"]}_missing{round(100 * run["fraction"]):02d}_seed0.json')) \
+            == json.loads(json.dumps(run))
         if run['fraction'] == 0:
-            assert metrics['removed'] == 0 and np.isnan(metrics['recovered'])
+            assert metrics['removed'] == 0 and metrics['recovered'] is None
         else:
             assert metrics['removed'] == len(removed['removed_ids']) and 0 <= metrics['recovered'] <= 1
     text = docs.read_text()
@@ -83,6 +88,16 @@ def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
     again = run_tool(*command)  # everything finished: nothing is trained or evaluated twice
     assert again.returncode == 0 and '[study] training' not in again.stdout
     assert '[study] evaluating' not in again.stdout and docs.read_text().count('missing-study:start') == 1
+
+    # the records alone make the study (another machine has no work dirs); a stale record is made again
+    shutil.rmtree(osp.join(work, 'baseline'))
+    stale = records / 'sasl_missing50_seed0.json'
+    stale.write_text(json.dumps(dict(json.loads(stale.read_text()), fingerprint='another-config')))
+    report = run_tool(*command, '--report-only')
+    assert report.returncode == 0 and '[study] training' not in report.stdout
+    assert 'sasl_missing50_seed0.json was made with another config' in report.stdout
+    assert report.stdout.count('[study] evaluating') == 1
+    assert len(json.load(open(osp.join(work, 'study.json')))['runs']) == 5
 
 
 def test_average_recall_matches_one_to_one():
@@ -98,3 +113,23 @@ def test_average_recall_matches_one_to_one():
     expected = np.mean([(1 + (100 / 110 >= t)) / 2 for t in thresholds])
     assert average_recall(gts, proposals, 3) == pytest.approx(expected)
     assert np.isnan(average_recall([np.zeros((0, 4))], proposals, 3))
+
+
+def test_fingerprint_follows_config_options_and_data(tmp_path):
+    from qmat.evaluation.missing_study import STUDY_METHODS, Study, read_record, write_record
+    from qmat.evaluation.runs import REPO
+    config = osp.join(REPO, STUDY_METHODS['baseline'])
+    study = Study(train=64)
+    print_once = study.fingerprint(config, {'randomness.seed': 0})
+    assert print_once == study.fingerprint(config, {'randomness.seed': 0})
+    assert print_once != study.fingerprint(config, {'randomness.seed': 1})
+    assert print_once != study.fingerprint(osp.join(REPO, STUDY_METHODS['sasl']), {'randomness.seed': 0})
+    assert print_once != Study(train=32).fingerprint(config, {'randomness.seed': 0})
+    assert print_once != Study(policy='uniform').fingerprint(config, {'randomness.seed': 0})
+
+    path = str(tmp_path / 'records' / 'run.json')
+    assert read_record(path) is None
+    write_record(path, dict(metrics={'coco/bbox_mAP': 0.5}, fingerprint=print_once))
+    assert read_record(path)['fingerprint'] == print_once
+    open(path, 'w').write('{"metrics": ')  # cut off: read as absent, so the run is made again
+    assert read_record(path) is None

@@ -258,3 +258,9 @@ def test_hunt_benchmark_prints_a_row_per_mode(random_checkpoint):
         assert median > 0 and rate > 0 and flakes > 0  # score >= 0: an untrained model keeps its detections
     assert_one_line_error(run_tool('tools/benchmark_hunt.py', SYNTHETIC_CONFIG, random_checkpoint,
                                    '--modes', '64:64'), '--modes: tiling needs 0 <= overlap < tile')
+
+
+def test_missing_study_rejects_impossible_jobs(tmp_path):
+    result = run_tool('tools/missing_study.py', '--jobs', '0', '--data', str(tmp_path / 'data'))
+    assert_one_line_error(result, '--jobs must be >= 1')
+    assert not os.path.exists(tmp_path / 'data')  # checked before anything is generated

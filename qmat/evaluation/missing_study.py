@@ -2,7 +2,7 @@
 
 :class:`Study` names the matrix (methods x missing fractions x seeds) and where its data and runs live;
 :func:`run_study` generates what is missing, trains and evaluates each run once (finished runs are skipped,
-evaluations cached), and :func:`summarize`, :func:`report`, :func:`plot` and :func:`write_docs_section` turn
+each finished run kept as a small JSON record, see below), and :func:`summarize`, :func:`report`, :func:`plot` and :func:`write_docs_section` turn
 the results into the tables, the figure and the docs section that tools/missing_study.py writes.
 
 Per finished run it measures, on top of the COCO AP that training logged on the complete validation set:
@@ -11,13 +11,24 @@ Per finished run it measures, on top of the COCO AP that training logged on the 
   annotations matched one to one, greedily by IoU (as mmdet's ``eval_recalls``, which fails on numpy 2);
 * "recovered": the share of the removed training flakes (known from ``*.removed.json``) that the trained
   model detects, i.e. a prediction with score >= 0.5 whose box has IoU >= 0.5 with the flake.
+
+Each finished run leaves a record, ``<results>/<method>_missing<pct>_seed<k>.json``: its metrics, a
+fingerprint of what was trained (the resolved config with the run's options, and the synthetic set's size
+and drop policy), the commit and the machine. The records, not the work dirs (checkpoints of tens of MB),
+are what the study is made of: they are committed under docs/, so that the study goes on from where it
+stopped on another machine, and a record whose fingerprint no longer matches its config is run again.
 """
+import hashlib
 import json
 import os
 import os.path as osp
 import platform
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -161,12 +172,14 @@ class Study:
     Args:
         data: Synthetic set (generated when absent: ``train`` + ``val`` images of 256 x 256).
         work_root: Runs go to ``<work_root>/<method>/missing<pct>/seed<k>``.
+        results: Where each finished run's record goes (``<method>_missing<pct>_seed<k>.json``).
         methods, fractions, seeds: The matrix.
         policy: The drop policy (:data:`qmat.datasets.missing.POLICIES`).
         cfg_options: Extra ``key=value`` options for every training.
     """
     data: str = 'data/study'
     work_root: str = 'work_dirs/study'
+    results: str = 'docs/missing_study'
     methods: Sequence[str] = tuple(STUDY_METHODS)
     fractions: Sequence[float] = (0.0, 0.3, 0.5)
     seeds: Sequence[int] = (0, 1, 2)
@@ -177,6 +190,47 @@ class Study:
 
     def run_dir(self, method: str, fraction: float, seed: int) -> str:
         return osp.join(self.work_root, method, f'missing{round(100 * fraction):02d}', f'seed{seed}')
+
+    def record_path(self, method: str, fraction: float, seed: int) -> str:
+        return osp.join(self.results, f'{method}_missing{round(100 * fraction):02d}_seed{seed}.json')
+
+    def fingerprint(self, config: str, options: dict) -> str:
+        """Hash of the resolved config (with ``options``) and of the data's size and drop policy."""
+        from qmat.engine import load_config
+        resolved = load_config(config, options).to_dict()
+        data = dict(train=self.train, val=self.val, policy=self.policy)
+        text = json.dumps(dict(config=resolved, data=data), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def read_record(path: str) -> Optional[dict]:
+    """A run's record, or None when there is none (or it cannot be read: it is then made again)."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            record = json.load(f)
+    except (OSError, json.JSONDecodeError):
+        return None
+    return record if isinstance(record, dict) and 'metrics' in record else None
+
+
+def write_record(path: str, record: dict) -> None:
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path + '.tmp', 'w', encoding='utf-8') as f:
+        json.dump(record, f, indent=1, sort_keys=True)
+        f.write('\n')
+    os.replace(path + '.tmp', path)
+
+
+def provenance() -> dict:
+    """Where and with what a run was made: commit, machine, torch, date."""
+    from .runs import REPO
+    try:
+        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=REPO, capture_output=True,
+                                text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    return dict(commit=commit, machine=f'{platform.machine()}, {os.cpu_count()} CPU cores',
+                torch=torch.__version__, date=time.strftime('%Y-%m-%d'))
 
 
 def parse_options(pairs: Sequence[str]) -> dict:
@@ -205,13 +259,17 @@ def prepare_data(study: Study) -> None:
                 write_dropped(complete, target, fraction, study.policy, seed, keep_as_ignored=True)
 
 
-def run_study(study: Study, train_missing: bool = True,
-              log: Callable[[str], None] = print) -> Tuple[List[dict], List[str]]:
-    """Train (unless ``train_missing`` is False) and evaluate every run, seed by seed, so that a study
-    stopped early has every method and fraction for its first seeds.
+def run_study(study: Study, train_missing: bool = True, log: Callable[[str], None] = print,
+              jobs: int = 1) -> Tuple[List[dict], List[str]]:
+    """Train (unless ``train_missing`` is False) and evaluate every run without a current record, seed by
+    seed, so that a study stopped early has every method and fraction for its first seeds.
+
+    ``jobs`` runs train side by side, the CPU cores shared among them (one thread each on 2 cores: mmcv's
+    CPU RoIAlign and much of a small model's step use one core, so two such runs finish sooner than one
+    after the other); evaluations run one at a time in this process.
 
     Returns:
-        (one dict per finished run: method, fraction, seed, metrics; the work dirs whose training failed).
+        (the records of the finished runs, in the matrix's order; the work dirs whose training failed).
     """
     from qmat.datasets.missing import removal_record_path
     from qmat.engine import load_config
@@ -223,36 +281,56 @@ def run_study(study: Study, train_missing: bool = True,
     options = parse_options(study.cfg_options)
     max_iters = {method: int(load_config(config, options).train_cfg.max_iters)
                  for method, config in configs.items()}
-    results, failed = [], []
-    for seed in study.seeds:
-        for fraction in study.fractions:
-            for method in filter(lambda m: in_matrix(m, fraction), study.methods):
-                work, ann = study.run_dir(method, fraction, seed), train_file(fraction, seed)
-                if not finished(work, max_iters[method]) and train_missing:
-                    log(f'[study] training {method}, {fraction:.0%} missing, seed {seed}: {work}')
-                    resume = ['--resume'] if osp.isfile(osp.join(work, 'last_checkpoint')) else []
-                    extra = [f'train_dataloader.dataset.ann_file={ann}', f'randomness.seed={seed}',
-                             *study.cfg_options]
-                    if train(configs[method], work,
-                             [*resume, '--data-root', study.data, '--cfg-options', *extra]):
-                        failed.append(work)
-                        continue
-                if not finished(work, max_iters[method]):
-                    continue
-                cache = osp.join(work, 'study_metrics.json')
-                if osp.isfile(cache):
-                    with open(cache, encoding='utf-8') as f:
-                        metrics = json.load(f)
-                else:
-                    log(f'[study] evaluating {work}')
-                    metrics = dict(last_metrics(work) or {})
-                    checkpoint = osp.join(work, f'iter_{max_iters[method]}.pth')
-                    metrics.update(evaluate_run(configs[method], checkpoint, study.data,
-                                                removal_record_path(osp.join(study.data, ann))))
-                    with open(cache, 'w', encoding='utf-8') as f:
-                        json.dump(metrics, f)
-                results.append(dict(method=method, fraction=fraction, seed=seed, metrics=metrics))
-    return results, failed
+    threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
+    cells = [(method, fraction, seed) for seed in study.seeds for fraction in study.fractions
+             for method in study.methods if in_matrix(method, fraction)]
+    records: Dict[tuple, dict] = {}
+    pending, failed = [], []
+    for method, fraction, seed in cells:
+        extra = [f'train_dataloader.dataset.ann_file={train_file(fraction, seed)}', f'randomness.seed={seed}',
+                 *study.cfg_options]
+        fingerprint = study.fingerprint(configs[method], parse_options(extra))
+        record = read_record(study.record_path(method, fraction, seed))
+        if record is not None and record.get('fingerprint') == fingerprint:
+            records[method, fraction, seed] = record
+            continue
+        if record is not None:
+            log(f'[study] {study.record_path(method, fraction, seed)} was made with another config or data: '
+                'run again')
+        pending.append((method, fraction, seed, extra, fingerprint))
+    evaluating = threading.Lock()
+
+    def complete(method: str, fraction: float, seed: int, extra: List[str], fingerprint: str) -> None:
+        work, ann = study.run_dir(method, fraction, seed), train_file(fraction, seed)
+        if not finished(work, max_iters[method]) and train_missing:
+            log(f'[study] training {method}, {fraction:.0%} missing, seed {seed}: {work}')
+            resume = ['--resume'] if osp.isfile(osp.join(work, 'last_checkpoint')) else []
+            if train(configs[method], work, [*resume, '--data-root', study.data, '--cfg-options', *extra],
+                     threads=threads):
+                failed.append(work)
+                return
+        if not finished(work, max_iters[method]):
+            return
+        with evaluating:
+            log(f'[study] evaluating {work}')
+            metrics = dict(last_metrics(work) or {})
+            checkpoint = osp.join(work, f'iter_{max_iters[method]}.pth')
+            metrics.update(evaluate_run(configs[method], checkpoint, study.data,
+                                        removal_record_path(osp.join(study.data, ann))))
+            # no NaN in the records (not JSON): 'recovered' has no value where nothing was removed
+            metrics = {key: None if value != value else value for key, value in metrics.items()}
+            record = dict(method=method, fraction=fraction, seed=seed, metrics=metrics, fingerprint=fingerprint,
+                          config=STUDY_METHODS[method], options=extra, threads=threads or torch.get_num_threads(),
+                          **provenance())
+            write_record(study.record_path(method, fraction, seed), record)
+            records[method, fraction, seed] = record
+
+    if threads:
+        torch.set_num_threads(threads)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for done in [pool.submit(complete, *cell) for cell in pending]:
+            done.result()  # an evaluation's error stops the study here
+    return [records[cell] for cell in cells if cell in records], failed
 
 
 def summarize(results: List[dict], study: Study) -> List[dict]:
@@ -265,9 +343,8 @@ def summarize(results: List[dict], study: Study) -> List[dict]:
             runs = [r for r in results if r['method'] == method and r['fraction'] == fraction]
             columns = {}
             for _, key in STUDY_COLUMNS:
-                # 'recovered' is NaN where nothing was removed: no value, not a zero
-                values = [float(r['metrics'][key]) for r in runs
-                          if r['metrics'].get(key) is not None and r['metrics'][key] == r['metrics'][key]]
+                # 'recovered' is None where nothing was removed: no value, not a zero
+                values = [float(r['metrics'][key]) for r in runs if r['metrics'].get(key) is not None]
                 columns[key] = mean_std(values) if values else None
             summary.append(dict(method=method, fraction=fraction, seeds=[r['seed'] for r in runs],
                                 columns=columns))

@@ -7,6 +7,7 @@ validation at the end of training, in ``<timestamp>/vis_data/scalars.json``).
 import glob
 import json
 import math
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -65,11 +66,16 @@ def format_cell(stats: Optional[Dict[str, float]], scale: float = 100.0) -> str:
     return f'{scale * stats["mean"]:.1f}'
 
 
-def train(config: str, work_dir: str, options: Sequence[str] = (), gpus: int = 1) -> int:
-    """Run tools/train.py (or tools/dist_train.sh for several GPUs) as a user would; returns its exit code."""
+def train(config: str, work_dir: str, options: Sequence[str] = (), gpus: int = 1,
+          threads: Optional[int] = None) -> int:
+    """Run tools/train.py (or tools/dist_train.sh for several GPUs) as a user would; returns its exit code.
+
+    ``threads`` caps the CPU threads of the run (OMP_NUM_THREADS), for several runs side by side.
+    """
     if gpus > 1:
         command = ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), config, str(gpus)]
     else:
         command = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config]
-    return subprocess.call([*command, '--work-dir', work_dir, *options], cwd=REPO)
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads)) if threads else None
+    return subprocess.call([*command, '--work-dir', work_dir, *options], cwd=REPO, env=env)
 
