@@ -51,7 +51,7 @@ def test_boxes_and_file_names():
 
 @pytest.mark.slow
 def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
-    data, work, records = str(tmp_path / 'data'), str(tmp_path / 'work'), tmp_path / 'records' 
+    data, work, records = str(tmp_path / 'data'), str(tmp_path / 'work'), tmp_path / 'records'
     docs = tmp_path / 'bench.md'
     docs.write_text('# Benchmarks\n\ntext before\n')
     options = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
@@ -74,8 +74,8 @@ def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
         metrics = run['metrics']
         assert 0 <= metrics['AR@100'] <= metrics['AR@1000'] <= 1 and 'coco/segm_mAP' in metrics
         assert run['fingerprint'] and run['machine'] and run['options'][1] == 'randomness.seed=0'
-        assert json.load(open(records / f'{run["method"]}_missing{round(100 * run["fraction"]):02d}_seed0.json')) \
-            == json.loads(json.dumps(run))
+        name = f'{run["method"]}_missing{round(100 * run["fraction"]):02d}_seed0.json'
+        assert json.load(open(records / name)) == json.loads(json.dumps(run))
         if run['fraction'] == 0:
             assert metrics['removed'] == 0 and metrics['recovered'] is None
         else:

@@ -5,12 +5,13 @@
 
 Generates a synthetic set (complete validation), drops training annotations with the annotator-like policy
 (kept as ignored instances, so SASL-RPN logs how many soft labels land on them), trains each missing run of
-configs/synthetic/*_250i_* (about 9 minutes each on 2 cores) into
+configs/synthetic/*_250i_* (about 5 minutes each on 2 idle cores) into
 ``--work-root/<method>/missing<pct>/seed<k>``, and evaluates COCO bbox/segm AP, RPN AR@100/AR@1000 and
 the share of removed training flakes the model recovers (qmat/evaluation/missing_study.py). Each finished
 run leaves a JSON record in ``--results`` (committed: docs/missing_study/), and a run with a record made
-from its current config is skipped, so the study goes on where it stopped, on this machine or another. Prints the table (mean ± std over seeds), writes it as JSON, draws AP
-against the missing fraction (PNG) and, with ``--docs``, puts the table into that markdown file.
+from its current config is skipped, so the study goes on where it stopped, on this machine or another.
+Prints the table (mean ± std over seeds), writes it as JSON, draws AP against the missing fraction (PNG)
+and, with ``--docs``, puts the table into that markdown file.
 """
 import argparse
 import json
@@ -33,7 +34,8 @@ def parse_args():
     parser.add_argument('--train', type=int, default=64, help='training images to generate')
     parser.add_argument('--val', type=int, default=16, help='validation images to generate')
     parser.add_argument('--jobs', type=int, default=1,
-                        help='runs trained side by side, sharing the CPU cores (2 on 2 cores: 1.4x the throughput)')
+                        help='runs trained side by side, sharing the CPU cores (2 on 2 cores: 1.4x the '
+                        'throughput)')
     parser.add_argument('--report-only', action='store_true', help='train nothing; report finished runs')
     parser.add_argument('--json', default=None, help='default: <work-root>/study.json')
     parser.add_argument('--plot', default='docs/images/missing_study.png')
@@ -50,8 +52,8 @@ def main():
         raise UserInputError(f'--jobs must be >= 1, got {args.jobs}')
     from qmat.evaluation.missing_study import Study, plot, report, run_study, summarize, write_docs_section
 
-    study = Study(args.data, args.work_root, args.results, args.methods, args.fractions, args.seeds, args.policy,
-                  args.train, args.val, args.cfg_options)
+    study = Study(args.data, args.work_root, args.results, args.methods, args.fractions, args.seeds,
+                  args.policy, args.train, args.val, args.cfg_options)
     results, failed = run_study(study, train_missing=not args.report_only,
                                 log=lambda line: print(line, flush=True), jobs=args.jobs)
     summary = summarize(results, study)

@@ -1,9 +1,10 @@
 """The missing-annotation study on synthetic data: what each method loses when annotations go missing.
 
 :class:`Study` names the matrix (methods x missing fractions x seeds) and where its data and runs live;
-:func:`run_study` generates what is missing, trains and evaluates each run once (finished runs are skipped,
-each finished run kept as a small JSON record, see below), and :func:`summarize`, :func:`report`, :func:`plot` and :func:`write_docs_section` turn
-the results into the tables, the figure and the docs section that tools/missing_study.py writes.
+:func:`run_study` generates what is missing, trains and evaluates each run once (each finished run is kept
+as a small JSON record, see below), and :func:`summarize`, :func:`report`, :func:`plot` and
+:func:`write_docs_section` turn the records into the tables, the figure and the docs section that
+tools/missing_study.py writes.
 
 Per finished run it measures, on top of the COCO AP that training logged on the complete validation set:
 
@@ -319,9 +320,9 @@ def run_study(study: Study, train_missing: bool = True, log: Callable[[str], Non
                                         removal_record_path(osp.join(study.data, ann))))
             # no NaN in the records (not JSON): 'recovered' has no value where nothing was removed
             metrics = {key: None if value != value else value for key, value in metrics.items()}
-            record = dict(method=method, fraction=fraction, seed=seed, metrics=metrics, fingerprint=fingerprint,
-                          config=STUDY_METHODS[method], options=extra, threads=threads or torch.get_num_threads(),
-                          **provenance())
+            record = dict(method=method, fraction=fraction, seed=seed, metrics=metrics,
+                          fingerprint=fingerprint, config=STUDY_METHODS[method], options=extra,
+                          threads=threads or torch.get_num_threads(), **provenance())
             write_record(study.record_path(method, fraction, seed), record)
             records[method, fraction, seed] = record
 
