@@ -299,12 +299,16 @@ def run_study(study: Study, train_missing: bool = True, log: Callable[[str], Non
             log(f'[study] {study.record_path(method, fraction, seed)} was made with another config or data: '
                 'run again')
         pending.append((method, fraction, seed, extra, fingerprint))
-    evaluating = threading.Lock()
+    evaluating, printing = threading.Lock(), threading.Lock()
+
+    def say(line: str) -> None:  # whole lines from the jobs' threads
+        with printing:
+            log(line)
 
     def complete(method: str, fraction: float, seed: int, extra: List[str], fingerprint: str) -> None:
         work, ann = study.run_dir(method, fraction, seed), train_file(fraction, seed)
         if not finished(work, max_iters[method]) and train_missing:
-            log(f'[study] training {method}, {fraction:.0%} missing, seed {seed}: {work}')
+            say(f'[study] training {method}, {fraction:.0%} missing, seed {seed}: {work}')
             resume = ['--resume'] if osp.isfile(osp.join(work, 'last_checkpoint')) else []
             if train(configs[method], work, [*resume, '--data-root', study.data, '--cfg-options', *extra],
                      threads=threads):
@@ -313,7 +317,7 @@ def run_study(study: Study, train_missing: bool = True, log: Callable[[str], Non
         if not finished(work, max_iters[method]):
             return
         with evaluating:
-            log(f'[study] evaluating {work}')
+            say(f'[study] evaluating {work}')
             metrics = dict(last_metrics(work) or {})
             checkpoint = osp.join(work, f'iter_{max_iters[method]}.pth')
             metrics.update(evaluate_run(configs[method], checkpoint, study.data,
