@@ -78,3 +78,28 @@ def test_instance_prototypes_are_mean_normalised_embeddings():
     unit = embeds / np.linalg.norm(embeds, axis=1, keepdims=True)
     expected = np.stack([unit[ids == i].mean(axis=0) for i in (2, 7, 40)])
     np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize('temperature', [1.0, 0.5])
+@pytest.mark.parametrize('n_pos', [1, 2, 3, 6])
+def test_attention_is_bounded_by_the_number_of_positives(n_pos, temperature):
+    # cosine similarities lie in [-1, 1], so max_j A_ij <= e^(2/tau) / (e^(2/tau) + n_pos - 1), reached by a
+    # negative equal to one positive and opposite to all the others
+    bound = np.exp(2 / temperature) / (np.exp(2 / temperature) + n_pos - 1)
+    direction = torch.tensor([[1.0, 0.0, 0.0]])
+    pos = torch.cat([direction, -direction.expand(n_pos - 1, 3)])
+    extreme = attention_soft_labels(direction, pos, threshold=0.0, temperature=temperature)
+    assert extreme.item() == pytest.approx(bound, rel=1e-5)
+    rng = np.random.default_rng(n_pos)
+    random = attention_soft_labels(torch.tensor(rng.normal(size=(500, 3)), dtype=torch.float32),
+                                   torch.tensor(rng.normal(size=(n_pos, 3)), dtype=torch.float32),
+                                   threshold=0.0, temperature=temperature)
+    assert random.max().item() <= bound + 1e-6
+
+
+def test_the_papers_rule_at_t_08_fires_only_with_at_most_two_positives():
+    # e^2 / (e^2 + n - 1) >= 0.8  <=>  n <= 1 + e^2 / 4 = 2.85: three positives never let a negative reach t
+    direction = torch.tensor([[0.0, 1.0]])
+    for n_pos, fires in ((2, True), (3, False)):
+        pos = torch.cat([direction, -direction.expand(n_pos - 1, 2)])
+        assert bool(attention_soft_labels(direction, pos, threshold=0.8) > 0) == fires

@@ -7,11 +7,11 @@ from typing import Iterator, Optional, Tuple
 import torch
 
 
-def training_pass(config: str, checkpoint: str, train_ann: str, data_root: Optional[str] = None,
+def training_pass(config: str, checkpoint: Optional[str], train_ann: str, data_root: Optional[str] = None,
                   cfg_options: Optional[dict] = None, seed: int = 0,
                   passes: int = 1) -> Tuple[torch.nn.Module, Iterator[dict]]:
-    """The model of ``config`` with ``checkpoint`` loaded, in train mode (the losses' sampling and batch
-    statistics, as in training), and ``passes`` passes of training batches over ``train_ann``.
+    """The model of ``config`` with ``checkpoint`` loaded (if any), in train mode (the losses' sampling and
+    batch statistics, as in training), and ``passes`` passes of training batches over ``train_ann``.
 
     The flips (numpy) and the samplers (torch) are seeded with ``seed``: a repeatable pass.
 
@@ -31,7 +31,8 @@ def training_pass(config: str, checkpoint: str, train_ann: str, data_root: Optio
     cfg.merge_from_dict(dict(cfg_options or {}, **{'train_dataloader.dataset.ann_file': train_ann}))
     check_dataset_files(cfg, ('train',))
     model = MODELS.build(cfg.model)
-    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
+    if checkpoint:
+        load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
     model.train()
     set_random_seed(seed)
     loader = Runner.build_dataloader(cfg.train_dataloader, seed=seed)
@@ -39,13 +40,15 @@ def training_pass(config: str, checkpoint: str, train_ann: str, data_root: Optio
     return model, (batch for _, batch in zip(range(steps), loader))
 
 
-def training_pass_parser(description: str) -> argparse.ArgumentParser:
-    """The command line of a training-pass analysis: config, checkpoint, the training file with the removed
-    flakes kept as ignored, and the pass's data root, passes, seed, output and config options."""
+def training_pass_parser(description: str, checkpoint: bool = True) -> argparse.ArgumentParser:
+    """The command line of a training-pass analysis: config, checkpoint (unless ``checkpoint`` is False),
+    the training file with the removed flakes kept as ignored, and the pass's data root, passes, seed,
+    output and config options."""
     from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    if checkpoint:
+        parser.add_argument('checkpoint')
     parser.add_argument('--train-ann', required=True,
                         help='training annotations with the removed flakes kept as ignored (iscrowd=1), '
                         'relative to the data root')
@@ -59,5 +62,5 @@ def training_pass_parser(description: str) -> argparse.ArgumentParser:
 
 def training_pass_of(args: argparse.Namespace) -> Tuple[torch.nn.Module, Iterator[dict]]:
     """:func:`training_pass` with the arguments of :func:`training_pass_parser`."""
-    return training_pass(args.config, args.checkpoint, args.train_ann, args.data_root, args.cfg_options,
-                         args.seed, args.passes)
+    return training_pass(args.config, getattr(args, 'checkpoint', None), args.train_ann, args.data_root,
+                         args.cfg_options, args.seed, args.passes)
