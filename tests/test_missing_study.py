@@ -83,6 +83,15 @@ def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
     text = docs.read_text()
     assert text.startswith('# Benchmarks\n\ntext before') and '| sasl | 50% | 1 |' in text
     assert '| oracle-rpn | 50% | 1 |' in text and '| oracle-rpn | 0% |' not in text
+    assert 'share recovered' in text  # the goal's table, from the same records
+    ap = {(r['method'], r['fraction']): r['metrics']['coco/bbox_mAP'] for r in study['runs']}
+    loss = ap['baseline', 0.0] - ap['baseline', 0.5]
+    for row in study['recovery']:
+        assert row['seeds'] == [0] and row['fraction'] == 0.5
+        gain = ap[row['method'], 0.5] - ap['baseline', 0.5]
+        share = row['columns']['coco/bbox_mAP']['share']
+        assert share == (pytest.approx(gain / loss) if loss > 0 else None)
+    assert sorted(row['method'] for row in study['recovery']) == ['oracle-rpn', 'sasl']
     assert osp.isfile(tmp_path / 'study.png')
 
     again = run_tool(*command)  # everything finished: nothing is trained or evaluated twice
@@ -98,6 +107,31 @@ def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
     assert 'sasl_missing50_seed0.json was made with another config' in report.stdout
     assert report.stdout.count('[study] evaluating') == 1
     assert len(json.load(open(osp.join(work, 'study.json')))['runs']) == 5
+
+
+def test_recovery_pairs_seeds_and_divides_mean_gain_by_mean_loss():
+    from qmat.evaluation.missing_study import Study, recovery, recovery_report
+
+    def run(method, fraction, seed, bbox, segm):
+        return dict(method=method, fraction=fraction, seed=seed,
+                    metrics={'coco/bbox_mAP': bbox, 'coco/segm_mAP': segm})
+    results = [run('baseline', 0.0, 0, 0.30, 0.40), run('baseline', 0.0, 1, 0.28, 0.40),
+               run('baseline', 0.5, 0, 0.20, 0.40), run('baseline', 0.5, 1, 0.22, 0.41),
+               run('sasl', 0.5, 0, 0.26, 0.45), run('sasl', 0.5, 1, 0.24, 0.42),
+               run('ohem', 0.5, 1, 0.19, 0.40)]  # ohem's seed 0 is missing: only seed 1 pairs
+    rows = recovery(results, Study(methods=('baseline', 'ohem', 'sasl'), fractions=(0.0, 0.5), seeds=(0, 1)))
+    sasl, = [r for r in rows if r['method'] == 'sasl']
+    ohem, = [r for r in rows if r['method'] == 'ohem']
+    bbox = sasl['columns']['coco/bbox_mAP']
+    # losses 0.10 and 0.06, gains 0.06 and 0.02: 0.04 of 0.08 won back
+    assert sasl['seeds'] == [0, 1] and bbox['share'] == pytest.approx(0.5)
+    assert bbox['loss']['mean'] == pytest.approx(0.08)
+    assert bbox['gain']['std'] == pytest.approx(np.std([0.06, 0.02], ddof=1))
+    # segm: the baseline lost nothing on average (0.0 and -0.01), so there is no share to speak of
+    assert sasl['columns']['coco/segm_mAP']['share'] is None
+    assert ohem['seeds'] == [1] and ohem['columns']['coco/bbox_mAP']['share'] == pytest.approx(-0.03 / 0.06)
+    table = recovery_report(rows)
+    assert '| sasl | 50% | 2 | 8.0 ± 2.8 | 4.0 ± 2.8 | 0.50 |' in table and '| ohem | 50% | 1 |' in table
 
 
 def test_average_recall_matches_one_to_one():

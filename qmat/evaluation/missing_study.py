@@ -2,7 +2,8 @@
 
 :class:`Study` names the matrix (methods x missing fractions x seeds) and where its data and runs live;
 :func:`run_study` generates what is missing, trains and evaluates each run once (each finished run is kept
-as a small JSON record, see below), and :func:`summarize`, :func:`report`, :func:`plot` and
+as a small JSON record, see below), and :func:`summarize`, :func:`report`, :func:`recovery` (the share of
+the baseline's AP loss each method wins back: the issue's goal), :func:`plot` and
 :func:`write_docs_section` turn the records into the tables, the figure and the docs section that
 tools/missing_study.py writes.
 
@@ -371,6 +372,60 @@ def report(summary: List[dict], study: Study) -> str:
              '|' + ' --- |' * (3 + len(STUDY_COLUMNS))]
     for row in summary:
         cells = [format_cell(row['columns'][key]) for _, key in STUDY_COLUMNS]
+        lines.append(f'| {row["method"]} | {row["fraction"]:.0%} | {len(row["seeds"])} | '
+                     + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+GOAL_COLUMNS = (('bbox', 'coco/bbox_mAP'), ('segm', 'coco/segm_mAP'))
+
+
+def recovery(results: List[dict], study: Study, reference: str = 'baseline') -> List[dict]:
+    """How much of the reference's AP loss each method wins back, seed by seed (the issue's goal).
+
+    For a missing fraction p and a seed s the reference loses ``ref(0) - ref(p)`` and a method gains
+    ``method(p) - ref(p)``; both are averaged over the seeds that have all three runs, and the share
+    recovered is the mean gain over the mean loss (None when the reference lost nothing).
+    """
+    from .runs import mean_std
+
+    by_cell = {(r['method'], r['fraction'], r['seed']): r['metrics'] for r in results}
+    rows = []
+    for method in (m for m in study.methods if m != reference):
+        for fraction in (f for f in study.fractions if f > 0):
+            seeds = [s for s in study.seeds if all(cell in by_cell for cell in (
+                (reference, 0.0, s), (reference, fraction, s), (method, fraction, s)))]
+            if not seeds:
+                continue
+            columns = {}
+            for _, key in GOAL_COLUMNS:
+                loss = mean_std([by_cell[reference, 0.0, s][key] - by_cell[reference, fraction, s][key]
+                                 for s in seeds])
+                gain = mean_std([by_cell[method, fraction, s][key] - by_cell[reference, fraction, s][key]
+                                 for s in seeds])
+                share = gain['mean'] / loss['mean'] if loss['mean'] > 0 else None
+                columns[key] = dict(loss=loss, gain=gain, share=share)
+            rows.append(dict(method=method, fraction=fraction, seeds=seeds, columns=columns))
+    return rows
+
+
+def recovery_report(rows: List[dict], reference: str = 'baseline') -> str:
+    """:func:`recovery` as a markdown table (loss and gain in AP points, mean ± std over the seeds)."""
+    from .runs import format_cell
+
+    header = ' | '.join(f'{task} AP: {reference} loses | gain over {reference} | share recovered'
+                        for task, _ in GOAL_COLUMNS)
+    lines = [f'Share of the {reference}\'s AP loss (its 0 % run minus its run at the fraction) that each '
+             f'method wins back over the {reference} at that fraction, same seeds; AP points, mean ± std '
+             'over the seeds; share = mean gain / mean loss. The goal for SASL: a share of at least 0.5 at '
+             '50 %.', '',
+             f'| method | missing | seeds | {header} |', '|' + ' --- |' * (3 + 3 * len(GOAL_COLUMNS))]
+    for row in rows:
+        cells = []
+        for _, key in GOAL_COLUMNS:
+            column = row['columns'][key]
+            cells += [format_cell(column['loss']), format_cell(column['gain']),
+                      '—' if column['share'] is None else f'{column["share"]:.2f}']
         lines.append(f'| {row["method"]} | {row["fraction"]:.0%} | {len(row["seeds"])} | '
                      + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
