@@ -1,4 +1,5 @@
 """Table 1 collection: finished runs only, mean ± std over seeds, missing runs listed, the paper's apart."""
+import glob
 import json
 import os
 import os.path as osp
@@ -86,3 +87,63 @@ def test_cli_run_reports_failed_trainings(tmp_path):
     assert 'training hbn / ohem / seed 0' in result.stdout and '--data-root' in result.stderr
     assert '1 run(s) failed: hbn / ohem / seed 0' in result.stderr
     assert 'Missing runs (1):' in result.stdout  # the table still prints, without the failed run
+
+
+def test_cpu_scale_generates_each_material_with_flakes_removed(tmp_path, monkeypatch):
+    from qmat.evaluation import table1
+    monkeypatch.setitem(table1.CPU_DATA, 'train', 3)
+    monkeypatch.setitem(table1.CPU_DATA, 'val', 1)
+    scale = table1.SCALES['cpu']
+    root = str(tmp_path / 'mos2')
+    table1.prepare_synthetic(root, 'mos2', scale)
+    complete = json.load(open(osp.join(root, 'annotations', 'instances_train2019.json')))
+    assert complete['info']['scene']['material'] == 'mos2' and len(complete['images']) == 3
+    missing = json.load(open(osp.join(root, scale.train_ann)))
+    removed = [a for a in missing['annotations'] if a['iscrowd']]  # kept as ignored
+    assert len(missing['annotations']) == len(complete['annotations'])
+    assert len(removed) == round(0.3 * len(complete['annotations']))
+    stamp = os.path.getmtime(osp.join(root, scale.train_ann))
+    table1.prepare_synthetic(root, 'mos2', scale)  # there already: nothing is made again
+    assert os.path.getmtime(osp.join(root, scale.train_ann)) == stamp
+
+
+def test_cpu_scale_has_every_method_and_the_paper_formula_at_each_threshold():
+    from qmat.engine import load_config
+    from qmat.evaluation.table1 import SCALES, config_path
+    scale = SCALES['cpu']
+    assert set(scale.configs) == set(METHODS) and not scale.paper
+    heads = {method: load_config(config_path(method, 'hbn', scale)).model.rpn_head for method in METHODS}
+    assert heads['baseline'].type == 'RPNHead'
+    for t in (0.6, 0.8, 0.9):
+        head = heads[f'sasl-t{t}']
+        assert (head.type, head.threshold) == ('SASLRPNHead', t)
+        assert head['keys'] == 'anchors' and head.background is False
+
+
+@pytest.mark.slow
+def test_cli_cpu_scale_trains_and_collects_without_paper_numbers(tmp_path):
+    from conftest import run_tool
+    root, data = str(tmp_path / 'runs'), str(tmp_path / 'data' / '{material}')
+    options = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
+               'train_dataloader.batch_size=2', 'val_dataloader.batch_size=2',
+               'default_hooks.logger.interval=1']
+    command = ['tools/table1.py', '--run', '--scale', 'cpu', '--work-root', root, '--data-root-pattern', data,
+               '--materials', 'hbn', '--methods', 'baseline', 'sasl-t0.9', '--jobs', '2',
+               '--cfg-options', *options]
+    result = run_tool(*command)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.count('[table1] training') == 2
+    assert '| hBN | Baseline | 0 |' in result.stdout and '| hBN | SASL (t = 0.9) | 0 |' in result.stdout
+    assert '(' not in result.stdout.split('| hBN | Baseline')[1].splitlines()[0]  # no paper numbers here
+    assert 'Missing runs' not in result.stdout
+    logs = glob.glob(osp.join(root, 'hbn', 'sasl-t0.9', 'seed0', '2*', 'vis_data', 'scalars.json'))
+    # trained on the 30 %-missing file, the removed flakes kept as ignored: SASL-RPN counts them
+    assert 'sasl_removed_negatives' in open(logs[0]).read()
+    again = run_tool(*command)
+    assert again.returncode == 0 and '[table1] training' not in again.stdout
+
+
+def test_cli_rejects_impossible_jobs_in_one_line():
+    from conftest import run_tool
+    result = run_tool('tools/table1.py', '--scale', 'cpu', '--jobs', '0')
+    assert result.returncode != 0 and result.stderr.strip().splitlines() == ['error: --jobs must be >= 1, got 0']

@@ -28,7 +28,6 @@ import platform
 import subprocess
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -235,16 +234,6 @@ def provenance() -> dict:
                 torch=torch.__version__, date=time.strftime('%Y-%m-%d'))
 
 
-def parse_options(pairs: Sequence[str]) -> dict:
-    """``key=value`` strings parsed as mmengine's ``--cfg-options``."""
-    import argparse
-
-    from mmengine.config import DictAction
-    parsed = argparse.Namespace()
-    DictAction(option_strings=[], dest='options')(None, parsed, list(pairs))
-    return parsed.options or {}
-
-
 def prepare_data(study: Study) -> None:
     """Generate the synthetic set and write each (fraction, seed) training file, unless already there."""
     from qmat.datasets import SceneConfig, generate_dataset
@@ -266,9 +255,8 @@ def run_study(study: Study, train_missing: bool = True, log: Callable[[str], Non
     """Train (unless ``train_missing`` is False) and evaluate every run without a current record, seed by
     seed, so that a study stopped early has every method and fraction for its first seeds.
 
-    ``jobs`` runs train side by side, the CPU cores shared among them (one thread each on 2 cores: mmcv's
-    CPU RoIAlign and much of a small model's step use one core, so two such runs finish sooner than one
-    after the other); evaluations run one at a time in this process.
+    ``jobs`` runs train side by side, the CPU cores shared among them (:func:`~.runs.side_by_side`);
+    evaluations run one at a time in this process.
 
     Returns:
         (the records of the finished runs, in the matrix's order; the work dirs whose training failed).
@@ -276,14 +264,14 @@ def run_study(study: Study, train_missing: bool = True, log: Callable[[str], Non
     from qmat.datasets.missing import removal_record_path
     from qmat.engine import load_config
 
-    from .runs import REPO, finished, last_metrics, train
+    from .runs import REPO, finished, last_metrics, parse_options, side_by_side, threads_per_job, train
 
     prepare_data(study)
     configs = {method: osp.join(REPO, STUDY_METHODS[method]) for method in study.methods}
     options = parse_options(study.cfg_options)
     max_iters = {method: int(load_config(config, options).train_cfg.max_iters)
                  for method, config in configs.items()}
-    threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
+    threads = threads_per_job(jobs)
     cells = [(method, fraction, seed) for seed in study.seeds for fraction in study.fractions
              for method in study.methods if in_matrix(method, fraction)]
     records: Dict[tuple, dict] = {}
@@ -333,9 +321,8 @@ def run_study(study: Study, train_missing: bool = True, log: Callable[[str], Non
 
     if threads:
         torch.set_num_threads(threads)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for done in [pool.submit(complete, *cell) for cell in pending]:
-            done.result()  # an evaluation's error stops the study here
+    # an evaluation's error stops the study
+    side_by_side([lambda cell=cell: complete(*cell) for cell in pending], jobs)
     return [records[cell] for cell in cells if cell in records], failed
 
 

@@ -11,7 +11,8 @@ import os
 import os.path as osp
 import subprocess
 import sys
-from typing import Dict, Optional, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Dict, Optional, Sequence
 
 # Table 1's columns: (task, name, mmdet metric key)
 COCO_COLUMNS = (('bbox', 'AP50', 'coco/bbox_mAP_50'), ('bbox', 'AP75', 'coco/bbox_mAP_75'),
@@ -64,6 +65,32 @@ def format_cell(stats: Optional[Dict[str, float]], scale: float = 100.0) -> str:
     if stats['n'] > 1:
         return f'{scale * stats["mean"]:.1f} ± {scale * stats["std"]:.1f}'
     return f'{scale * stats["mean"]:.1f}'
+
+
+def parse_options(pairs: Sequence[str]) -> dict:
+    """``key=value`` strings parsed as mmengine's ``--cfg-options``."""
+    import argparse
+
+    from mmengine.config import DictAction
+    parsed = argparse.Namespace()
+    DictAction(option_strings=[], dest='options')(None, parsed, list(pairs))
+    return parsed.options or {}
+
+
+def threads_per_job(jobs: int) -> Optional[int]:
+    """CPU threads for each of ``jobs`` trainings side by side (None for one job: it takes them all)."""
+    return max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
+
+
+def side_by_side(tasks: Sequence[Callable[[], None]], jobs: int) -> None:
+    """Run ``tasks`` ``jobs`` at a time, in order; a task's exception is raised here.
+
+    On 2 cores two small CPU trainings with one thread each finish sooner than one after the other
+    (mmcv's CPU RoIAlign and much of a small model's step use one core; docs/benchmarks.md).
+    """
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for done in [pool.submit(task) for task in tasks]:
+            done.result()
 
 
 def train(config: str, work_dir: str, options: Sequence[str] = (), gpus: int = 1,
