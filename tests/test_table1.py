@@ -6,7 +6,7 @@ import os.path as osp
 
 import pytest
 
-from qmat.evaluation.runs import finished, format_cell, last_metrics, mean_std
+from qmat.evaluation.runs import REPO, finished, format_cell, last_metrics, mean_std
 from qmat.evaluation.table1 import METHODS, PAPER, collect, markdown, run_dir
 
 
@@ -89,30 +89,34 @@ def test_cli_run_reports_failed_trainings(tmp_path):
     assert 'Missing runs (1):' in result.stdout  # the table still prints, without the failed run
 
 
-def test_cpu_scale_generates_each_material_with_flakes_removed(tmp_path, monkeypatch):
-    from qmat.evaluation import table1
-    monkeypatch.setitem(table1.CPU_DATA, 'train', 3)
-    monkeypatch.setitem(table1.CPU_DATA, 'val', 1)
-    scale = table1.SCALES['cpu']
-    root = str(tmp_path / 'mos2')
-    table1.prepare_synthetic(root, 'mos2', scale)
-    complete = json.load(open(osp.join(root, 'annotations', 'instances_train2019.json')))
+def test_cpu_scale_is_a_study_per_material_with_its_own_data_and_records(tmp_path):
+    from qmat.evaluation.missing_study import Study, prepare_data
+    from qmat.evaluation.table1 import CPU_METHODS, synthetic_study
+    study = synthetic_study('mos2', ['baseline', 'sasl-t0.9'], [0, 2], str(tmp_path / 'work'),
+                            str(tmp_path / 'data' / '{material}'), str(tmp_path / 'records'))
+    assert study.data == str(tmp_path / 'data' / 'mos2') and study.fractions == (0.3,)
+    assert study.seeds == (0, 2) and study.configs == CPU_METHODS
+    assert study.record_path('sasl-t0.9', 0.3, 2) == str(tmp_path / 'records' / 'mos2' /
+                                                         'sasl-t0.9_missing30_seed2.json')
+    study.train, study.val = 3, 1
+    prepare_data(study)
+    complete = json.load(open(osp.join(study.data, 'annotations', 'instances_train2019.json')))
     assert complete['info']['scene']['material'] == 'mos2' and len(complete['images']) == 3
-    missing = json.load(open(osp.join(root, scale.train_ann)))
+    missing = json.load(open(osp.join(study.data, 'annotations', 'instances_train2019_missing30_seed2.json')))
     removed = [a for a in missing['annotations'] if a['iscrowd']]  # kept as ignored
-    assert len(missing['annotations']) == len(complete['annotations'])
     assert len(removed) == round(0.3 * len(complete['annotations']))
-    stamp = os.path.getmtime(osp.join(root, scale.train_ann))
-    table1.prepare_synthetic(root, 'mos2', scale)  # there already: nothing is made again
-    assert os.path.getmtime(osp.join(root, scale.train_ann)) == stamp
+    # another material is other data: its fingerprint differs, graphene's stays as the study's records have it
+    config = osp.join(REPO, CPU_METHODS['baseline'])
+    graphene = synthetic_study('graphene', ['baseline'], [0], 'w', 'd/{material}', 'r')
+    assert study.fingerprint(config, {}) != graphene.fingerprint(config, {})
+    assert graphene.fingerprint(config, {}) == Study().fingerprint(config, {})
 
 
 def test_cpu_scale_has_every_method_and_the_paper_formula_at_each_threshold():
     from qmat.engine import load_config
-    from qmat.evaluation.table1 import SCALES, config_path
-    scale = SCALES['cpu']
-    assert set(scale.configs) == set(METHODS) and not scale.paper
-    heads = {method: load_config(config_path(method, 'hbn', scale)).model.rpn_head for method in METHODS}
+    from qmat.evaluation.table1 import CPU_METHODS
+    assert set(CPU_METHODS) == set(METHODS)
+    heads = {method: load_config(osp.join(REPO, CPU_METHODS[method])).model.rpn_head for method in METHODS}
     assert heads['baseline'].type == 'RPNHead'
     for t in (0.6, 0.8, 0.9):
         head = heads[f'sasl-t{t}']
@@ -121,29 +125,35 @@ def test_cpu_scale_has_every_method_and_the_paper_formula_at_each_threshold():
 
 
 @pytest.mark.slow
-def test_cli_cpu_scale_trains_and_collects_without_paper_numbers(tmp_path):
+def test_cli_cpu_scale_trains_records_and_collects_without_paper_numbers(tmp_path):
     from conftest import run_tool
-    root, data = str(tmp_path / 'runs'), str(tmp_path / 'data' / '{material}')
+    root, data, records = str(tmp_path / 'runs'), str(tmp_path / 'data' / '{material}'), tmp_path / 'records'
     options = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
                'train_dataloader.batch_size=2', 'val_dataloader.batch_size=2',
                'default_hooks.logger.interval=1']
     command = ['tools/table1.py', '--run', '--scale', 'cpu', '--work-root', root, '--data-root-pattern', data,
-               '--materials', 'hbn', '--methods', 'baseline', 'sasl-t0.9', '--jobs', '2',
-               '--cfg-options', *options]
+               '--results', str(records), '--materials', 'hbn', '--methods', 'baseline', 'sasl-t0.9',
+               '--jobs', '2', '--cfg-options', *options]
     result = run_tool(*command)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert result.stdout.count('[table1] training') == 2
+    assert result.stdout.count('[study] training') == 2 and result.stdout.count('[study] evaluating') == 2
     assert '| hBN | Baseline | 0 |' in result.stdout and '| hBN | SASL (t = 0.9) | 0 |' in result.stdout
     assert '(' not in result.stdout.split('| hBN | Baseline')[1].splitlines()[0]  # no paper numbers here
     assert 'Missing runs' not in result.stdout
-    logs = glob.glob(osp.join(root, 'hbn', 'sasl-t0.9', 'seed0', '2*', 'vis_data', 'scalars.json'))
+    record = json.load(open(records / 'hbn' / 'sasl-t0.9_missing30_seed0.json'))
+    assert record['material'] == 'hbn' and record['config'].endswith('sasl-paper-t0.9_250i_synthetic.py')
+    bbox_ap50 = format_cell(mean_std([record['metrics']['coco/bbox_mAP_50']]))
+    assert f'| hBN | SASL (t = 0.9) | 0 | {bbox_ap50} |' in result.stdout
+    logs = glob.glob(osp.join(root, 'hbn', 'sasl-t0.9', 'missing30', 'seed0', '2*', 'vis_data', 'scalars*'))
     # trained on the 30 %-missing file, the removed flakes kept as ignored: SASL-RPN counts them
     assert 'sasl_removed_negatives' in open(logs[0]).read()
-    again = run_tool(*command)
-    assert again.returncode == 0 and '[table1] training' not in again.stdout
+    again = run_tool(*command)  # the records make the table: nothing is trained or evaluated twice
+    assert again.returncode == 0 and '[study] training' not in again.stdout
+    assert '[study] evaluating' not in again.stdout and '| hBN | Baseline | 0 |' in again.stdout
 
 
 def test_cli_rejects_impossible_jobs_in_one_line():
     from conftest import run_tool
     result = run_tool('tools/table1.py', '--scale', 'cpu', '--jobs', '0')
-    assert result.returncode != 0 and result.stderr.strip().splitlines() == ['error: --jobs must be >= 1, got 0']
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == ['error: --jobs must be >= 1, got 0']

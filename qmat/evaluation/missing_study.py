@@ -177,6 +177,8 @@ class Study:
         methods, fractions, seeds: The matrix.
         policy: The drop policy (:data:`qmat.datasets.missing.POLICIES`).
         cfg_options: Extra ``key=value`` options for every training.
+        material: What the synthetic set's flakes are made of.
+        configs: The config of each method (relative to the repository).
     """
     data: str = 'data/study'
     work_root: str = 'work_dirs/study'
@@ -188,6 +190,8 @@ class Study:
     train: int = 64
     val: int = 16
     cfg_options: Sequence[str] = field(default_factory=list)
+    material: str = 'graphene'
+    configs: Dict[str, str] = field(default_factory=lambda: dict(STUDY_METHODS))
 
     def run_dir(self, method: str, fraction: float, seed: int) -> str:
         return osp.join(self.work_root, method, f'missing{round(100 * fraction):02d}', f'seed{seed}')
@@ -200,6 +204,8 @@ class Study:
         from qmat.engine import load_config
         resolved = load_config(config, options).to_dict()
         data = dict(train=self.train, val=self.val, policy=self.policy)
+        if self.material != 'graphene':  # left out for graphene, so that the records made before stay valid
+            data['material'] = self.material
         text = json.dumps(dict(config=resolved, data=data), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -242,7 +248,8 @@ def prepare_data(study: Study) -> None:
     complete = osp.join(study.data, 'annotations', 'instances_train2019.json')
     if not osp.isfile(complete):
         generate_dataset(study.data, {'train': study.train, 'val': study.val},
-                         SceneConfig(image_size=(256, 256)), seed=0, workers=os.cpu_count() or 1)
+                         SceneConfig(material=study.material, image_size=(256, 256)), seed=0,
+                         workers=os.cpu_count() or 1)
     for fraction in study.fractions:
         for seed in study.seeds:
             target = osp.join(study.data, train_file(fraction, seed))
@@ -267,7 +274,7 @@ def run_study(study: Study, train_missing: bool = True, log: Callable[[str], Non
     from .runs import REPO, finished, last_metrics, parse_options, side_by_side, threads_per_job, train
 
     prepare_data(study)
-    configs = {method: osp.join(REPO, STUDY_METHODS[method]) for method in study.methods}
+    configs = {method: osp.join(REPO, study.configs[method]) for method in study.methods}
     options = parse_options(study.cfg_options)
     max_iters = {method: int(load_config(config, options).train_cfg.max_iters)
                  for method, config in configs.items()}
@@ -313,9 +320,9 @@ def run_study(study: Study, train_missing: bool = True, log: Callable[[str], Non
                                         removal_record_path(osp.join(study.data, ann))))
             # no NaN in the records (not JSON): 'recovered' has no value where nothing was removed
             metrics = {key: None if value != value else value for key, value in metrics.items()}
-            record = dict(method=method, fraction=fraction, seed=seed, metrics=metrics,
-                          fingerprint=fingerprint, config=STUDY_METHODS[method], options=extra,
-                          threads=threads or torch.get_num_threads(), **provenance())
+            record = dict(method=method, material=study.material, fraction=fraction, seed=seed,
+                          metrics=metrics, fingerprint=fingerprint, config=study.configs[method],
+                          options=extra, threads=threads or torch.get_num_threads(), **provenance())
             write_record(study.record_path(method, fraction, seed), record)
             records[method, fraction, seed] = record
 

@@ -3,27 +3,16 @@
 Runs live in ``<root>/<material>/<method>/seed<k>/`` (tools/table1.py trains the missing ones). Cells
 with several finished seeds show mean ± std; cells without a finished run are listed, never filled in.
 
-Two scales (:data:`SCALES`): ``paper``, the paper's R101 configs on each material's real data (GPUs), and
-``cpu``, the same methods with the CPU-sized R18 configs on a synthetic set per material whose training
-annotations miss 30 % of the flakes (generated when absent), so that the whole matrix runs on a laptop.
+:func:`reproduce_on_synthetic` is the same matrix at CPU scale: the CPU-sized configs on one synthetic set
+per material whose training annotations miss 30 % of the flakes, run as a missing-annotation study
+(:mod:`.missing_study`: generated data, a JSON record per finished run, several runs side by side).
 """
-import os
 import os.path as osp
-from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from .runs import (
-    COCO_COLUMNS,
-    REPO,
-    finished,
-    format_cell,
-    last_metrics,
-    mean_std,
-    parse_options,
-    side_by_side,
-    threads_per_job,
-    train,
-)
+from mmengine.config import Config
+
+from .runs import COCO_COLUMNS, REPO, finished, format_cell, last_metrics, mean_std, train
 
 MATERIALS = ('graphene', 'hbn', 'mos2', 'wte2')
 MATERIAL_NAMES = dict(graphene='Graphene', hbn='hBN', mos2='MoS2', wte2='WTe2')
@@ -35,6 +24,7 @@ METHODS = {
     'sasl-t0.8': 'configs/sasl/mask-rcnn_r101_fpn_sasl-t0.8_10k_{material}.py',
     'sasl-t0.9': 'configs/sasl/mask-rcnn_r101_fpn_sasl-t0.9_10k_{material}.py',
 }
+# The same rows at CPU scale (tools/table1.py --scale cpu); SASL in the paper's formula.
 CPU_METHODS = {
     'baseline': 'configs/synthetic/mask-rcnn_r18_fpn_250i_synthetic.py',
     'ohem': 'configs/synthetic/mask-rcnn_r18_fpn_ohem_250i_synthetic.py',
@@ -43,6 +33,7 @@ CPU_METHODS = {
     'sasl-t0.8': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-paper-t0.8_250i_synthetic.py',
     'sasl-t0.9': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-paper-t0.9_250i_synthetic.py',
 }
+CPU_MISSING = 0.3  # share of the training flakes left unannotated at CPU scale
 METHOD_NAMES = {'baseline': 'Baseline', 'ohem': 'OHEM', 'brl': 'BRL', 'sasl-t0.6': 'SASL (t = 0.6)',
                 'sasl-t0.8': 'SASL (t = 0.8)', 'sasl-t0.9': 'SASL (t = 0.9)'}
 # The paper's own numbers (Table 1, in %), for side-by-side reading; never mixed into measured cells.
@@ -71,71 +62,27 @@ PAPER = {
 }
 
 
-@dataclass(frozen=True)
-class Scale:
-    """Where one scale of the reproduction takes its configs and data, and where its runs go.
-
-    Args:
-        configs: The config of each method, ``{material}`` standing for the material where there is one.
-        work_root: Runs go to ``<work_root>/<material>/<method>/seed<k>``.
-        data_root_pattern: Each material's dataset (``{material}`` in it), or None for the configs' own.
-        train_ann: Training annotations, relative to the data root, or None for the configs' own.
-        synthetic: Generate each material's synthetic set and ``train_ann`` when they are not there.
-        paper: Whether the paper's numbers (its data, its scale) belong next to the measured ones.
-    """
-    configs: Dict[str, str]
-    work_root: str
-    data_root_pattern: Optional[str] = None
-    train_ann: Optional[str] = None
-    synthetic: bool = False
-    paper: bool = True
-
-
-SCALES = {
-    'paper': Scale(METHODS, 'work_dirs/table1'),
-    'cpu': Scale(CPU_METHODS, 'work_dirs/table1_cpu', 'data/table1_cpu/{material}',
-                 'annotations/instances_train2019_missing30.json', synthetic=True, paper=False),
-}
-# The CPU scale's synthetic sets: as the missing-annotation study's, one per material, 30 % of the training
-# flakes removed by the annotator-like policy (kept as ignored: SASL-RPN logs its soft labels on them).
-CPU_DATA = dict(train=64, val=16, image_size=(256, 256), fraction=0.3, policy='annotator', seed=0)
-
-
-def config_path(method: str, material: str, scale: Scale = SCALES['paper']) -> str:
-    return osp.join(REPO, scale.configs[method].format(material=material))
+def config_path(method: str, material: str) -> str:
+    return osp.join(REPO, METHODS[method].format(material=material))
 
 
 def run_dir(root: str, material: str, method: str, seed: int) -> str:
     return osp.join(root, material, method, f'seed{seed}')
 
 
-def max_iters(config: str, options: Optional[dict] = None) -> int:
-    from qmat.engine import load_config
-    return int(load_config(config, options).train_cfg.max_iters)
+def max_iters(config: str) -> int:
+    return int(Config.fromfile(config).train_cfg.max_iters)
 
 
-def prepare_synthetic(data_root: str, material: str, scale: Scale) -> None:
-    """Generate ``material``'s synthetic set under ``data_root`` and its training annotations with flakes
-    removed (:data:`CPU_DATA`), unless they are already there."""
-    from qmat.datasets import SceneConfig, generate_dataset
-    from qmat.datasets.missing import write_dropped
-
-    complete = osp.join(data_root, 'annotations', 'instances_train2019.json')
-    if not osp.isfile(complete):
-        generate_dataset(data_root, dict(train=CPU_DATA['train'], val=CPU_DATA['val']),
-                         SceneConfig(material=material, image_size=CPU_DATA['image_size']), seed=0,
-                         workers=os.cpu_count() or 1)
-    target = osp.join(data_root, scale.train_ann)
-    if not osp.isfile(target):
-        write_dropped(complete, target, CPU_DATA['fraction'], CPU_DATA['policy'], CPU_DATA['seed'],
-                      keep_as_ignored=True)
+def table_row(material: str, method: str, seeds: List[int], values: Dict[str, List[float]]) -> Dict:
+    return dict(material=material, method=method, seeds=seeds,
+                columns={key: mean_std(v) if v else None for key, v in values.items()},
+                paper=PAPER.get((material, method)))
 
 
 def collect(root: str, materials: Sequence[str] = MATERIALS, methods: Sequence[str] = tuple(METHODS),
-            seeds: Sequence[int] = (0,), scale: Scale = SCALES['paper'],
-            options: Optional[dict] = None) -> Dict:
-    """Metrics of every finished run under ``root`` (finished: at the final iteration of ``scale``'s config
-    with ``options``, mmengine ``--cfg-options`` as a dict).
+            seeds: Sequence[int] = (0,)) -> Dict:
+    """Metrics of every finished run under ``root``.
 
     Returns:
         ``dict(rows=[...], missing=[...])``: one row per (material, method) with ``seeds`` (those finished)
@@ -144,8 +91,8 @@ def collect(root: str, materials: Sequence[str] = MATERIALS, methods: Sequence[s
     """
     rows, missing = [], []
     for material in materials:
+        iters = max_iters(config_path(methods[0], material)) if methods else 0
         for method in methods:
-            iters = max_iters(config_path(method, material, scale), options)
             values: Dict[str, List[float]] = {key: [] for _, _, key in COCO_COLUMNS}
             done = []
             for seed in seeds:
@@ -157,10 +104,42 @@ def collect(root: str, materials: Sequence[str] = MATERIALS, methods: Sequence[s
                 done.append(seed)
                 for _, _, key in COCO_COLUMNS:
                     values[key].append(float(metrics[key]))
-            columns = {key: mean_std(v) if v else None for key, v in values.items()}
-            rows.append(dict(material=material, method=method, seeds=done, columns=columns,
-                             paper=PAPER.get((material, method))))
+            rows.append(table_row(material, method, done, values))
     return dict(rows=rows, missing=missing)
+
+
+def synthetic_study(material: str, methods: Sequence[str], seeds: Sequence[int], work_root: str,
+                    data_root_pattern: str, results: str, cfg_options: Sequence[str] = ()):
+    """The CPU-scale runs of one material as a :class:`~.missing_study.Study` (one missing fraction)."""
+    from .missing_study import Study
+    return Study(data=data_root_pattern.format(material=material), work_root=osp.join(work_root, material),
+                 results=osp.join(results, material), methods=tuple(methods), fractions=(CPU_MISSING,),
+                 seeds=tuple(seeds), cfg_options=list(cfg_options), material=material, configs=CPU_METHODS)
+
+
+def reproduce_on_synthetic(work_root: str, materials: Sequence[str], methods: Sequence[str],
+                           seeds: Sequence[int], data_root_pattern: str, results: str, run: bool = True,
+                           jobs: int = 1, cfg_options: Sequence[str] = (),
+                           log: Callable[[str], None] = print) -> Tuple[Dict, List[str]]:
+    """Table 1 at CPU scale: train (when ``run``) and evaluate what has no record, then collect the records.
+
+    Returns:
+        (the table, as :func:`collect` gives it; the work dirs whose training failed).
+    """
+    from .missing_study import run_study
+
+    rows, missing, failed = [], [], []
+    for material in materials:
+        study = synthetic_study(material, methods, seeds, work_root, data_root_pattern, results, cfg_options)
+        records, failures = run_study(study, train_missing=run, log=log, jobs=jobs)
+        failed += failures
+        for method in methods:
+            done = [r for r in records if r['method'] == method]
+            values = {key: [float(r['metrics'][key]) for r in done] for _, _, key in COCO_COLUMNS}
+            rows.append(table_row(material, method, [r['seed'] for r in done], values))
+            missing += [f'{material} / {method} / seed {seed}: {study.record_path(method, CPU_MISSING, seed)}'
+                        for seed in seeds if seed not in rows[-1]['seeds']]
+    return dict(rows=rows, missing=missing), failed
 
 
 def markdown(table: Dict, with_paper: bool = True) -> str:
@@ -186,44 +165,28 @@ def markdown(table: Dict, with_paper: bool = True) -> str:
 
 def train_missing(root: str, materials: Sequence[str], methods: Sequence[str], seeds: Sequence[int],
                   gpus: int = 1, data_root_pattern: Optional[str] = None,
-                  log: Callable[[str], None] = print, scale: Scale = SCALES['paper'], jobs: int = 1,
-                  cfg_options: Sequence[str] = ()) -> List[str]:
+                  log: Callable[[str], None] = print) -> List[str]:
     """Train every run of the matrix that has not finished (an interrupted one resumes).
 
     Args:
-        data_root_pattern: Dataset of each material, e.g. ``data/{material}``; None takes ``scale``'s.
-        scale: Configs and data (:data:`SCALES`); a synthetic scale generates each material's set first.
-        jobs: Runs trained side by side, the CPU cores shared among them (CPU runs; one GPU run at a time).
-        cfg_options: Extra ``key=value`` options for every training.
+        data_root_pattern: Dataset of each material, e.g. ``data/{material}``; None keeps the configs'.
 
     Returns:
         The runs whose training failed, as ``material / method / seed k``.
     """
-    pattern = data_root_pattern or scale.data_root_pattern
-    threads = threads_per_job(jobs)
-    failed, tasks = [], []
-
-    def run(config: str, work: str, options: List[str], name: str) -> None:
-        log(f'[table1] training {name} in {work}')
-        if train(config, work, options, gpus, threads=threads) != 0:
-            failed.append(name)
-
+    failed = []
     for material in materials:
-        if scale.synthetic:
-            prepare_synthetic(pattern.format(material=material), material, scale)
         for method in methods:
-            config = config_path(method, material, scale)
+            config = config_path(method, material)
             for seed in seeds:
                 work = run_dir(root, material, method, seed)
-                extra = [f'randomness.seed={seed}', *cfg_options]
-                if scale.train_ann:
-                    extra.insert(0, f'train_dataloader.dataset.ann_file={scale.train_ann}')
-                if finished(work, max_iters(config, parse_options(extra))):
+                if finished(work, max_iters(config)):
                     continue
                 options = ['--resume'] if osp.isfile(osp.join(work, 'last_checkpoint')) else []
-                if pattern:
-                    options += ['--data-root', pattern.format(material=material)]
-                tasks.append(lambda args=(config, work, [*options, '--cfg-options', *extra],
-                                          f'{material} / {method} / seed {seed}'): run(*args))
-    side_by_side(tasks, jobs)
+                if data_root_pattern:
+                    options += ['--data-root', data_root_pattern.format(material=material)]
+                options += ['--cfg-options', f'randomness.seed={seed}']
+                log(f'[table1] training {material} / {method} / seed {seed} in {work}')
+                if train(config, work, options, gpus) != 0:
+                    failed.append(f'{material} / {method} / seed {seed}')
     return failed
