@@ -133,13 +133,15 @@ def test_cli_cpu_scale_trains_records_and_collects_without_paper_numbers(tmp_pat
                'default_hooks.logger.interval=1']
     command = ['tools/table1.py', '--run', '--scale', 'cpu', '--work-root', root, '--data-root-pattern', data,
                '--results', str(records), '--materials', 'hbn', '--methods', 'baseline', 'sasl-t0.9',
-               '--jobs', '2', '--cfg-options', *options]
+               '--jobs', '2', '--docs', str(tmp_path / 'bench.md'), '--cfg-options', *options]
     result = run_tool(*command)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert result.stdout.count('[study] training') == 2 and result.stdout.count('[study] evaluating') == 2
     assert '| hBN | Baseline | 0 |' in result.stdout and '| hBN | SASL (t = 0.9) | 0 |' in result.stdout
     assert '(' not in result.stdout.split('| hBN | Baseline')[1].splitlines()[0]  # no paper numbers here
     assert 'Missing runs' not in result.stdout
+    docs = (tmp_path / 'bench.md').read_text()
+    assert '## Table 1 at CPU scale' in docs and '| hBN | Baseline | 0 |' in docs.split('table1-cpu:start')[1]
     record = json.load(open(records / 'hbn' / 'sasl-t0.9_missing30_seed0.json'))
     assert record['material'] == 'hbn' and record['config'].endswith('sasl-paper-t0.9_250i_synthetic.py')
     bbox_ap50 = format_cell(mean_std([record['metrics']['coco/bbox_mAP_50']]))

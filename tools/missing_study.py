@@ -52,6 +52,7 @@ def main():
     if args.jobs < 1:
         raise UserInputError(f'--jobs must be >= 1, got {args.jobs}')
     from qmat.evaluation import missing_study as ms
+    from qmat.evaluation.runs import write_docs_section
 
     study = ms.Study(args.data, args.work_root, args.results, args.methods, args.fractions, args.seeds,
                      args.policy, args.train, args.val, args.cfg_options)
@@ -69,7 +70,7 @@ def main():
         ms.plot(summary, args.plot)
         print(f'plot: {args.plot}')
     if args.docs:
-        ms.write_docs_section(args.docs, text)
+        write_docs_section(args.docs, text)
     if failed:
         print(f'{len(failed)} run(s) failed: ' + ', '.join(failed), file=sys.stderr)
         sys.exit(1)

@@ -42,13 +42,15 @@ def parse_args():
                         help='cpu scale: extra key=value options for every training')
     parser.add_argument('--json', help='write the table as JSON here')
     parser.add_argument('--markdown', help='write the markdown table here')
+    parser.add_argument('--docs', help='markdown file whose Table 1 section (paper or cpu scale) is replaced')
     parser.add_argument('--no-paper', action='store_true', help="leave out the paper's numbers")
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    from qmat.evaluation.table1 import collect, markdown, reproduce_on_synthetic, train_missing
+    from qmat.evaluation import table1
+    from qmat.evaluation.runs import write_docs_section
     from qmat.utils import UserInputError
 
     if args.data_root_pattern and '{material}' not in args.data_root_pattern:
@@ -57,21 +59,26 @@ def main():
         raise UserInputError(f'--jobs must be >= 1, got {args.jobs}')
     log = functools.partial(print, flush=True)
     if args.scale == 'cpu':
-        table, failed = reproduce_on_synthetic(
+        table, failed = table1.reproduce_on_synthetic(
             args.work_root or 'work_dirs/table1_cpu', args.materials, args.methods, args.seeds,
             args.data_root_pattern or 'data/table1_cpu/{material}', args.results, run=args.run,
             jobs=args.jobs, cfg_options=args.cfg_options, log=log)
+        text = table1.synthetic_caption(args.seeds) + '\n\n' + table1.markdown(table, with_paper=False)
+        section = ('table1-cpu', 'Table 1 at CPU scale')
     else:
-        failed = []
+        work_root, failed = args.work_root or 'work_dirs/table1', []
         if args.run:
-            failed = train_missing(args.work_root or 'work_dirs/table1', args.materials, args.methods,
-                                   args.seeds, args.gpus, args.data_root_pattern, log=log)
-        table = collect(args.work_root or 'work_dirs/table1', args.materials, args.methods, args.seeds)
-    text = markdown(table, with_paper=args.scale == 'paper' and not args.no_paper)
+            failed = table1.train_missing(work_root, args.materials, args.methods, args.seeds, args.gpus,
+                                          args.data_root_pattern, log=log)
+        table = table1.collect(work_root, args.materials, args.methods, args.seeds)
+        text = table1.markdown(table, with_paper=not args.no_paper)
+        section = ('table1', 'Table 1')
     print(text)
     if args.markdown:
         with open(args.markdown, 'w', encoding='utf-8') as f:
             f.write(text + '\n')
+    if args.docs:
+        write_docs_section(args.docs, text, *section)
     if args.json:
         with open(args.json, 'w', encoding='utf-8') as f:
             json.dump(table, f, indent=1)

@@ -4,7 +4,7 @@
 :func:`run_study` generates what is missing, trains and evaluates each run once (each finished run is kept
 as a small JSON record, see below), and :func:`summarize`, :func:`report`, :func:`recovery` (the share of
 the baseline's AP loss each method wins back: the issue's goal), :func:`plot` and
-:func:`write_docs_section` turn the records into the tables, the figure and the docs section that
+:func:`~.runs.write_docs_section` turn the records into the tables, the figure and the docs section that
 tools/missing_study.py writes.
 
 Per finished run it measures, on top of the COCO AP that training logged on the complete validation set:
@@ -448,20 +448,3 @@ def plot(summary: List[dict], path: str) -> None:
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     figure.savefig(path, dpi=120)
     plt.close(figure)
-
-
-DOCS_START, DOCS_END = '<!-- missing-study:start -->', '<!-- missing-study:end -->'
-
-
-def write_docs_section(path: str, text: str) -> None:
-    """Replace the study section of markdown file ``path`` (append one if it has none), atomically."""
-    content = open(path, encoding='utf-8').read() if osp.isfile(path) else ''
-    section = f'{DOCS_START}\n{text}\n{DOCS_END}'
-    if DOCS_START in content and DOCS_END in content:
-        before, rest = content.split(DOCS_START, 1)
-        content = before + section + rest.split(DOCS_END, 1)[1]
-    else:
-        content = content.rstrip('\n') + '\n\n## Missing-annotation study\n\n' + section + '\n'
-    with open(path + '.tmp', 'w', encoding='utf-8') as f:
-        f.write(content)
-    os.replace(path + '.tmp', path)

@@ -106,3 +106,19 @@ def train(config: str, work_dir: str, options: Sequence[str] = (), gpus: int = 1
     env = dict(os.environ, OMP_NUM_THREADS=str(threads)) if threads else None
     return subprocess.call([*command, '--work-dir', work_dir, *options], cwd=REPO, env=env)
 
+
+def write_docs_section(path: str, text: str, name: str = 'missing-study',
+                       title: str = 'Missing-annotation study') -> None:
+    """Replace the section of markdown file ``path`` between the ``<!-- {name}:start -->`` and
+    ``<!-- {name}:end -->`` markers (append one, under ``## {title}``, if it has none), atomically."""
+    start, end = f'<!-- {name}:start -->', f'<!-- {name}:end -->'
+    content = open(path, encoding='utf-8').read() if osp.isfile(path) else ''
+    section = f'{start}\n{text}\n{end}'
+    if start in content and end in content:
+        before, rest = content.split(start, 1)
+        content = before + section + rest.split(end, 1)[1]
+    else:
+        content = content.rstrip('\n') + f'\n\n## {title}\n\n' + section + '\n'
+    with open(path + '.tmp', 'w', encoding='utf-8') as f:
+        f.write(content)
+    os.replace(path + '.tmp', path)
