@@ -112,8 +112,12 @@ def synthetic_caption(seeds: Sequence[int]) -> str:
     """What the CPU-scale table was measured on, to print above it."""
     import os
     import platform
-    return (f'CPU scale: per material a synthetic set of 64 training and 16 validation images of 256 x 256, '
-            f'{CPU_MISSING:.0%} of the training flakes unannotated (`annotator` policy, drawn per seed); the '
+
+    from .missing_study import Study
+    study = Study()  # the sizes and the drop policy that synthetic_study keeps
+    return (f'CPU scale: per material a synthetic set of {study.train} training and {study.val} validation '
+            f'images of 256 x 256, {CPU_MISSING:.0%} of the training flakes unannotated (`{study.policy}` '
+            'policy, drawn per seed); the '
             f'CPU-sized 250-iteration configs (configs/synthetic/), SASL in the paper\'s formula; seeds '
             f'{list(seeds)}; {platform.machine()}, {os.cpu_count()} CPU cores. Percent, mean ± std over the '
             'finished seeds. Validation annotations are complete.')
