@@ -20,6 +20,8 @@ def test_cpu_launch_opens_gloo_and_drops_device_ids(monkeypatch):
     monkeypatch.setenv('RANK', '0')
     monkeypatch.setenv('WORLD_SIZE', '1')
     monkeypatch.setenv('LOCAL_RANK', '0')
+    at_exit = []
+    monkeypatch.setattr('atexit.register', at_exit.append)
     cfg = Config(dict(launcher='pytorch', env_cfg=dict(dist_cfg=dict(backend='nccl')),
                       model_wrapper_cfg=dict(find_unused_parameters=True), find_unused_parameters=False))
     try:
@@ -28,6 +30,11 @@ def test_cpu_launch_opens_gloo_and_drops_device_ids(monkeypatch):
         assert cfg.env_cfg.dist_cfg.backend == 'gloo'
         assert cfg.model_wrapper_cfg == dict(type='MMDistributedDataParallel', broadcast_buffers=False,
                                              find_unused_parameters=True, device_ids=None)
+        # gloo's threads must not outlive the interpreter: the group is closed at exit
+        assert len(at_exit) == 1
+        at_exit[0]()
+        assert not dist.is_initialized()
+        at_exit[0]()  # a group already closed (e.g. by the user) is left alone
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
