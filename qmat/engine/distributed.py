@@ -27,9 +27,8 @@ def setup_cpu_distributed(cfg: Config) -> bool:
     if not dist.is_initialized():
         timeout = dist_cfg.get('timeout', 1800)
         dist.init_process_group('gloo', timeout=timedelta(seconds=timeout))
-        # A gloo group torn down during interpreter finalization aborted 5 of 20 two-process launches
-        # (SIGABRT, "terminate called without an active exception"; torch 2.13): close it at exit while
-        # Python is alive.
+        # A gloo group torn down during interpreter finalization aborts rank 0 now and then (SIGABRT,
+        # "terminate called without an active exception"; torch 2.13): close it while Python is alive.
         atexit.register(close_process_group)
     wrapper = dict(type='MMDistributedDataParallel', broadcast_buffers=False,
                    find_unused_parameters=cfg.get('find_unused_parameters', False))
