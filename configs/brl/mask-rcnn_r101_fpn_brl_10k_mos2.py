@@ -1,5 +1,5 @@
-# The background recalibration loss baseline of the paper's Table 1 on MoS2: the baseline with BRL as the RPN
-# objectness loss (configs/_base_/models/brl_rpn_head.py).
-_base_ = ['../baseline/mask-rcnn_r101_fpn_10k_mos2.py', '../_base_/models/brl_rpn_head.py']
+# The background recalibration loss baseline of the paper's Table 1 on MoS2: the baseline with BRL on the
+# RPN objectness, as its authors apply it (configs/_base_/models/brl_rpn.py).
+_base_ = ['../baseline/mask-rcnn_r101_fpn_10k_mos2.py', '../_base_/models/brl_rpn.py']
 
-model = dict(rpn_head={{_base_.brl_rpn_head}})
+model = dict(rpn_head={{_base_.brl_rpn_head}}, train_cfg=dict(rpn={{_base_.brl_rpn_train_cfg}}))

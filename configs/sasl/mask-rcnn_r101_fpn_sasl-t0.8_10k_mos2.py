@@ -1,6 +1,8 @@
-# SASL-RPN (the paper's method, threshold t = 0.8) on MoS2: the baseline with the RPN head replaced.
+# SASL-RPN (the paper's method, threshold t = 0.8) on MoS2: the baseline with the RPN head replaced, in the
+# literal reading of Eq. 5 (L2 norm, temperature 1, per image, every sampled positive anchor a key, no
+# background key; D = 256 as in the paper), each option spelled out (the other readings: docs/method.md).
 _base_ = '../baseline/mask-rcnn_r101_fpn_10k_mos2.py'
 
-# exactly the paper's formula: every positive anchor a key, no background key (D = 256, temperature 1 and
-# per-image attention are the head's defaults; qmat's own defaults differ: docs/method.md)
-model = dict(rpn_head=dict(type='SASLRPNHead', threshold=0.8, keys='anchors', background=False))
+model = dict(
+    rpn_head=dict(type='SASLRPNHead', threshold=0.8, embed_dims=256, norm='l2', temperature=1.0,
+                  scope='image', keys='anchors', key_pool='sampled', background=False, soft_labels=True))

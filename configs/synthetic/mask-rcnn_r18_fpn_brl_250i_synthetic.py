@@ -1,4 +1,5 @@
-# The CPU-sized synthetic config with the background recalibration loss on the RPN (configs/brl/).
-_base_ = ['./mask-rcnn_r18_fpn_250i_synthetic.py', '../_base_/models/brl_rpn_head.py']
+# The CPU-sized synthetic config with the background recalibration loss on the RPN, as its authors apply it
+# (configs/brl/, configs/_base_/models/brl_rpn.py).
+_base_ = ['./mask-rcnn_r18_fpn_250i_synthetic.py', '../_base_/models/brl_rpn.py']
 
-model = dict(rpn_head={{_base_.brl_rpn_head}})
+model = dict(rpn_head={{_base_.brl_rpn_head}}, train_cfg=dict(rpn={{_base_.brl_rpn_train_cfg}}))

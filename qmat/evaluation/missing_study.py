@@ -121,14 +121,23 @@ STUDY_METHODS = {
     'baseline': 'configs/synthetic/mask-rcnn_r18_fpn_250i_synthetic.py',
     'ohem': 'configs/synthetic/mask-rcnn_r18_fpn_ohem_250i_synthetic.py',
     'brl': 'configs/synthetic/mask-rcnn_r18_fpn_brl_250i_synthetic.py',
-    'sasl-paper': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-paper-t0.8_250i_synthetic.py',
-    'sasl': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-t0.8_250i_synthetic.py',
+    'brl-focal': 'configs/synthetic/mask-rcnn_r18_fpn_brl-focal_250i_synthetic.py',
+    'sasl-head': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-head_250i_synthetic.py',
+    'sasl-t0.6': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-t0.6_250i_synthetic.py',
+    'sasl-t0.8': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-t0.8_250i_synthetic.py',
+    'sasl-t0.9': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-t0.9_250i_synthetic.py',
+    'sasl-dot-t0.6': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-dot-t0.6_250i_synthetic.py',
+    'sasl-dot-t0.8': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-dot-t0.8_250i_synthetic.py',
+    'sasl-scaled-t0.6': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-scaled-t0.6_250i_synthetic.py',
+    'sasl-scaled-t0.8': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-scaled-t0.8_250i_synthetic.py',
+    'sasl-qmat-t0.8': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-qmat-t0.8_250i_synthetic.py',
     'oracle-rpn': 'configs/synthetic/mask-rcnn_r18_fpn_oracle-rpn_250i_synthetic.py',
+    'oracle-rpn-pos': 'configs/synthetic/mask-rcnn_r18_fpn_oracle-rpn-pos_250i_synthetic.py',
     'oracle-rcnn': 'configs/synthetic/mask-rcnn_r18_fpn_oracle-rcnn_250i_synthetic.py',
 }
-# Diagnostics that know the removed flakes (one stage ignores them): bounds, not methods. With nothing
-# removed they are the baseline, so they are not run at 0 %.
-ORACLES = ('oracle-rpn', 'oracle-rcnn')
+# Diagnostics that know the removed flakes (one stage ignores them, or the RPN learns them as positives):
+# bounds, not methods. With nothing removed they are the baseline, so they are not run at 0 %.
+ORACLES = ('oracle-rpn', 'oracle-rpn-pos', 'oracle-rcnn')
 
 
 def in_matrix(method: str, fraction: float) -> bool:
@@ -359,8 +368,8 @@ def report(summary: List[dict], study: Study) -> str:
              f'256 x 256; training annotations removed by the `{study.policy}` policy; seeds '
              f'{list(study.seeds)}; {platform.machine()}, {os.cpu_count()} CPU cores. Percent, mean ± std '
              'over the finished seeds.'
-             + (' oracle-rpn / oracle-rcnn are diagnostics, not methods: they know the removed flakes and '
-                'ignore them in one stage (not run at 0 %, where they are the baseline).'
+             + (' The oracle rows are diagnostics, not methods: they know the removed flakes (not run at 0 %, '
+                'where they are the baseline).'
                 if set(ORACLES) & set(study.methods) else ''), '',
              '| method | missing | seeds | ' + ' | '.join(name for name, _ in STUDY_COLUMNS) + ' |',
              '|' + ' --- |' * (3 + len(STUDY_COLUMNS))]

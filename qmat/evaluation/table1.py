@@ -12,6 +12,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
+from .missing_study import STUDY_METHODS
 from .runs import COCO_COLUMNS, REPO, finished, format_cell, last_metrics, mean_std, train
 
 MATERIALS = ('graphene', 'hbn', 'mos2', 'wte2')
@@ -24,15 +25,8 @@ METHODS = {
     'sasl-t0.8': 'configs/sasl/mask-rcnn_r101_fpn_sasl-t0.8_10k_{material}.py',
     'sasl-t0.9': 'configs/sasl/mask-rcnn_r101_fpn_sasl-t0.9_10k_{material}.py',
 }
-# The same rows at CPU scale (tools/table1.py --scale cpu); SASL in the paper's formula.
-CPU_METHODS = {
-    'baseline': 'configs/synthetic/mask-rcnn_r18_fpn_250i_synthetic.py',
-    'ohem': 'configs/synthetic/mask-rcnn_r18_fpn_ohem_250i_synthetic.py',
-    'brl': 'configs/synthetic/mask-rcnn_r18_fpn_brl_250i_synthetic.py',
-    'sasl-t0.6': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-paper-t0.6_250i_synthetic.py',
-    'sasl-t0.8': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-paper-t0.8_250i_synthetic.py',
-    'sasl-t0.9': 'configs/synthetic/mask-rcnn_r18_fpn_sasl-paper-t0.9_250i_synthetic.py',
-}
+# The same rows at CPU scale (tools/table1.py --scale cpu): the study's configs of the same names.
+CPU_METHODS = {method: STUDY_METHODS[method] for method in METHODS}
 CPU_MISSING = 0.3  # share of the training flakes left unannotated at CPU scale
 METHOD_NAMES = {'baseline': 'Baseline', 'ohem': 'OHEM', 'brl': 'BRL', 'sasl-t0.6': 'SASL (t = 0.6)',
                 'sasl-t0.8': 'SASL (t = 0.8)', 'sasl-t0.9': 'SASL (t = 0.9)'}

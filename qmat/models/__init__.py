@@ -1,4 +1,5 @@
-from .dense_heads import SASLRPNHead
+from . import task_modules  # noqa: F401  (registers the assigners and the sampler)
+from .dense_heads import BRLRPNHead, PositiveOracleRPNHead, SASLRPNHead
 from .losses import (
                      BackgroundRecalibrationLoss,
                      attention_soft_labels,
@@ -6,5 +7,5 @@ from .losses import (
                      instance_prototypes,
 )
 
-__all__ = ['SASLRPNHead', 'BackgroundRecalibrationLoss', 'attention_soft_labels',
-           'background_recalibration_loss', 'instance_prototypes']
+__all__ = ['BRLRPNHead', 'PositiveOracleRPNHead', 'SASLRPNHead', 'BackgroundRecalibrationLoss',
+           'attention_soft_labels', 'background_recalibration_loss', 'instance_prototypes']

@@ -7,21 +7,27 @@ Eq. 4 of the paper::
     F_e = G_e(F_c)          (1x1: one D-dim embedding per anchor, na x D channels)
     F_cls = G_cls(F_e)      (grouped 1x1: each anchor's objectness logit from its own embedding)
 
-Training (Eq. 5 and the piecewise L_neg): among the anchors that mmdet's sampler picks for the RPN loss,
-each negative attends to the positives through its embedding; a negative whose largest attention reaches the
-threshold t is a suspected unannotated flake and is trained towards that attention instead of 0
-(:func:`~qmat.models.losses.attention_soft_labels`). Inference is RPNHead's: no attention.
+Training (Eq. 5 and the piecewise L_neg): each negative anchor of the RPN loss attends to the positives
+through its embedding, ``A = softmax(Norm(F_neg) Norm(F_pos)^T)``; a negative whose largest attention
+reaches the threshold t is a suspected unannotated flake and is trained towards that attention instead of
+0 (:func:`~qmat.models.losses.attention_soft_labels`). Inference is RPNHead's: no attention.
 
-What the paper leaves open, decided by measurement (docs/method.md, ``tools/analysis/audit_soft_labels.py``
-on synthetic data with 50 % of the flakes removed and known): the paper's formula (``keys='anchors',
-background=False``, tau 1) gives every negative of an image with a single positive anchor the target 1, and
-no attention setting (keys, background key, scope, tau 0.05-1, a cosine G_cls) ranks the negatives on the
-removed flakes above the background ones much better than chance (ROC AUC 0.49-0.61; the RPN's own
-objectness: 0.79-0.84). The defaults are therefore the setting that does not fire on background: one
-prototype per annotated flake and a background key (tau 1, per image), which rarely fires (a few soft
-labels in 64 images at t = 0.8). ``keys='anchors', background=False, temperature=1, scope='image'`` is
-exactly the paper's formula.
+The paper does not say what Norm is, whether the softmax has a temperature, whether a negative attends to
+the positives of its image or of the batch (detectron2, its framework, computes the RPN's targets per
+image but its losses over the per-GPU batch), or whether the anchors are the sampled ones or all of them.
+Each of these is an option, and the defaults are **the literal reading: L2, tau 1, per image, sampled
+anchors** (every sampled positive anchor a key, no background key). qmat's own variant (one prototype per
+annotated flake and a background key, ``keys='instances', background=True``) is an option with its own
+config (``*_sasl-qmat-*``); ``soft_labels=False`` is the head with the plain loss, the control that
+separates the head from the rule. docs/method.md says what each reading does, measured.
+
+Initialisation: RPNHead's objectness is one Normal(0, 0.01) 1x1 conv on the features. Two such layers in
+a row (G_e, G_cls) would start the objectness about 100 times smaller, with a gradient into the shared
+conv as much smaller; so G_e preserves the features' scale (std 1 / sqrt(feat_channels)) and G_cls takes
+std 0.01 sqrt(feat_channels / D), which starts the logits and the gradient reaching ``rpn_conv`` at
+RPNHead's scale (``tests/test_sasl_rpn_head.py`` measures both against RPNHead).
 """
+import math
 from typing import List, Optional, Tuple
 
 import torch
@@ -29,16 +35,30 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmdet.models.dense_heads import RPNHead
 from mmdet.models.task_modules.prior_generators import anchor_inside_flags
+from mmdet.models.utils import unmap
 from mmdet.registry import MODELS
-from mmdet.structures.bbox import bbox_overlaps
 from mmdet.utils import InstanceList, OptInstanceList
+from mmengine.dist import all_gather, get_world_size
+from mmengine.logging import print_log
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from ..losses import attention_soft_labels, instance_prototypes
+from ..losses import NORMS, attention_soft_labels, instance_prototypes, prepare
+from ..task_modules import reaches_iou
 
 SCOPES = ('image', 'batch')
 KEYS = ('anchors', 'instances')
+KEY_POOLS = ('sampled', 'assigned')
+
+
+def gather_rows(rows: Tensor) -> Tensor:
+    """The rows of every DDP rank, concatenated (this rank's own outside DDP). Every rank must call it."""
+    if get_world_size() == 1:
+        return rows
+    sizes = [int(size) for size in all_gather(torch.tensor([len(rows)], device=rows.device))]
+    padded = rows.new_zeros(max(sizes), rows.shape[1])
+    padded[:len(rows)] = rows
+    return torch.cat([part[:size] for part, size in zip(all_gather(padded), sizes)])
 
 
 @MODELS.register_module()
@@ -49,39 +69,52 @@ class SASLRPNHead(RPNHead):
         in_channels: Channels of the input feature maps.
         threshold: t in (0, 1]: a negative gets a soft label when its largest attention is >= t.
         embed_dims: D, the embedding size per anchor (the paper: 256).
-        temperature: tau > 0 of the attention softmax (the paper's formula: 1).
-        scope: ``'image'``: each negative attends to the positives of its own image; ``'batch'``: to all
-            positives of the batch.
-        keys: What a negative attends to: ``'anchors'``, every sampled positive anchor (the paper's
-            formula), or ``'instances'`` (default), one prototype per annotated flake (the mean normalised
-            embedding of its positive anchors), so that a flake covered by many anchors is one candidate.
+        norm: Eq. 5's Norm: ``'l2'`` (cosine similarity; default), ``'none'`` (the raw dot product) or
+            ``'scaled'`` (the dot product over sqrt(D)).
+        temperature: tau > 0 of the attention softmax (default 1: the paper writes none).
+        scope: ``'image'`` (default): each negative attends to the positives of its own image; ``'batch'``:
+            to the positives of every image of the step, on every DDP rank (the keys are gathered; they
+            carry no gradient).
+        keys: What a negative attends to: ``'anchors'`` (default), every positive anchor; ``'instances'``,
+            one prototype per annotated flake (the mean embedding of its positive anchors), so that a flake
+            covered by many anchors is one candidate.
+        key_pool: Where the positive anchors come from: ``'sampled'`` (default), those the RPN's sampler
+            picked for the loss; ``'assigned'``, every positive of the assignment (the sampler keeps at
+            most ``num * pos_fraction`` of them; this runs the assigner a second time).
+        background: Add a background key (the mean embedding of the sampled negatives) to the softmax: a
+            negative must then look more like a flake than like the background to score high, and a lone
+            positive no longer takes all the attention (default False: the paper has none).
+        soft_labels: False trains the head with the plain loss: the control for the rule.
         cosine_cls: Apply G_cls to the L2-normalised embeddings (a cosine classifier whose scale is the
-            norm of its weights), so that objectness training acts on the directions the attention compares
-            (with the plain G_cls only the direction of its weights is trained). Measured in docs/method.md:
-            it did not make the attention single out unannotated flakes.
-        background: Add a background key (the mean normalised embedding of the sampled negatives) to the
-            softmax (default; the paper has none): a negative must then look more like a flake than like the
-            background to score high, and a lone positive no longer takes all the attention.
+            norm of its weights), so that objectness training acts on the directions the attention compares.
+        init_cfg: Default: RPNHead's Normal(0, 0.01), with G_e and G_cls scaled as the module docstring says.
         **kwargs: RPNHead's arguments (anchor generator, losses, ...).
     """
 
-    def __init__(self, in_channels: int, threshold: float = 0.8, embed_dims: int = 256,
-                 temperature: float = 1.0, scope: str = 'image', keys: str = 'instances',
-                 cosine_cls: bool = False, background: bool = True, **kwargs) -> None:
-        if not 0 < threshold <= 1:
-            raise ValueError(f'SASLRPNHead.threshold must be in (0, 1], got {threshold}')
+    def __init__(self, in_channels: int, threshold: float = 0.8, embed_dims: int = 256, norm: str = 'l2',
+                 temperature: float = 1.0, scope: str = 'image', keys: str = 'anchors',
+                 key_pool: str = 'sampled', background: bool = False, soft_labels: bool = True,
+                 cosine_cls: bool = False, init_cfg: Optional[dict] = None, **kwargs) -> None:
+        if not (isinstance(threshold, (int, float)) and 0 < threshold <= 1):
+            raise ValueError(f'SASLRPNHead.threshold must be in (0, 1], got {threshold!r}')
         if not (isinstance(embed_dims, int) and embed_dims > 0):
-            raise ValueError(f'SASLRPNHead.embed_dims must be a positive integer, got {embed_dims}')
-        if not temperature > 0:
-            raise ValueError(f'SASLRPNHead.temperature must be > 0, got {temperature}')
-        if scope not in SCOPES:
-            raise ValueError(f'SASLRPNHead.scope must be one of {SCOPES}, got {scope!r}')
-        if keys not in KEYS:
-            raise ValueError(f'SASLRPNHead.keys must be one of {KEYS}, got {keys!r}')
-        self.threshold, self.embed_dims = threshold, embed_dims
-        self.temperature, self.scope, self.keys, self.background = temperature, scope, keys, background
-        self.cosine_cls = cosine_cls
-        super().__init__(in_channels, **kwargs)
+            raise ValueError(f'SASLRPNHead.embed_dims must be a positive integer, got {embed_dims!r}')
+        if not (isinstance(temperature, (int, float)) and temperature > 0):
+            raise ValueError(f'SASLRPNHead.temperature must be > 0, got {temperature!r}')
+        for name, value, choices in (('norm', norm, NORMS), ('scope', scope, SCOPES), ('keys', keys, KEYS),
+                                     ('key_pool', key_pool, KEY_POOLS)):
+            if value not in choices:
+                raise ValueError(f'SASLRPNHead.{name} must be one of {choices}, got {value!r}')
+        self.threshold, self.embed_dims, self.norm = threshold, embed_dims, norm
+        self.temperature, self.scope, self.keys, self.key_pool = temperature, scope, keys, key_pool
+        self.background, self.soft_labels, self.cosine_cls = background, soft_labels, cosine_cls
+        self.warned_few_keys = False
+        if init_cfg is None:
+            features = kwargs.get('feat_channels', 256)
+            init_cfg = dict(type='Normal', layer='Conv2d', std=0.01, override=[
+                dict(type='Normal', name='rpn_embed', std=1 / math.sqrt(features)),
+                dict(type='Normal', name='rpn_cls', std=0.01 * math.sqrt(features / embed_dims))])
+        super().__init__(in_channels, init_cfg=init_cfg, **kwargs)
         if not self.use_sigmoid_cls:
             raise ValueError('SASLRPNHead needs loss_cls with use_sigmoid=True (soft binary targets)')
 
@@ -121,22 +154,32 @@ class SASLRPNHead(RPNHead):
     def _get_targets_single(self, flat_anchors: Tensor, valid_flags: Tensor, gt_instances: InstanceData,
                             img_meta: dict, gt_instances_ignore: Optional[InstanceData] = None,
                             unmap_outputs: bool = True) -> tuple:
-        """AnchorHead's targets plus, per anchor, the index of the annotation a sampled positive was assigned
-        to (-1 elsewhere): the instance prototypes need it. mmdet's get_targets returns such extra outputs
-        split by level after its own."""
+        """AnchorHead's targets plus, per anchor, the index of the annotation that a key anchor (a sampled
+        positive, or with ``key_pool='assigned'`` any positive of the assignment) belongs to, -1 elsewhere.
+        mmdet's get_targets returns such extra outputs split by level after its own."""
         results = super()._get_targets_single(flat_anchors, valid_flags, gt_instances, img_meta,
                                               gt_instances_ignore, unmap_outputs)
-        sampling_result = results[-1]
         inside = anchor_inside_flags(flat_anchors, valid_flags, img_meta['img_shape'][:2],
                                      self.train_cfg['allowed_border'])
-        positions = sampling_result.pos_inds  # among the anchors inside the image
+        sampling_result = results[-1]
+        positions, annotations = sampling_result.pos_inds, sampling_result.pos_assigned_gt_inds
+        if self.key_pool == 'assigned':
+            assigned = self.assigner.assign(InstanceData(priors=flat_anchors[inside]), gt_instances,
+                                            gt_instances_ignore).gt_inds
+            positions = (assigned > 0).nonzero().squeeze(1)
+            annotations = assigned[positions] - 1
+        instances = flat_anchors.new_full((int(inside.sum()),), -1, dtype=torch.long)
+        instances[positions] = annotations.long()
         if unmap_outputs:
-            size, positions = len(flat_anchors), inside.nonzero().squeeze(1)[positions]
-        else:
-            size = int(inside.sum())
-        instances = flat_anchors.new_full((size,), -1, dtype=torch.long)
-        instances[positions] = sampling_result.pos_assigned_gt_inds
+            instances = unmap(instances, len(flat_anchors), inside, fill=-1)
         return results + (instances,)
+
+    def _attention_keys(self, embeddings: Tensor, is_key: Tensor, instances: Optional[Tensor]) -> Tensor:
+        """The keys of one group: its key anchors' embeddings, or one prototype per annotation."""
+        keys = embeddings[is_key].detach()
+        if self.keys == 'instances' and len(keys):
+            keys = instance_prototypes(keys, instances[is_key], self.norm)
+        return keys
 
     def soft_targets(self, labels: Tensor, weights: Tensor, embeddings: Tensor,
                      instances: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
@@ -145,7 +188,9 @@ class SASLRPNHead(RPNHead):
         Args:
             labels, weights: (N, A) from ``get_targets`` (label 0: positive, ``num_classes``: background).
             embeddings: (N, A, D).
-            instances: (N, A) annotation index of each sampled positive, -1 elsewhere (``keys='instances'``).
+            instances: (N, A) annotation index of each key anchor, -1 elsewhere (needed for
+                ``keys='instances'`` and ``key_pool='assigned'``; without it the keys are the sampled
+                positives).
 
         Returns:
             (targets, max_j A_ij of each sampled negative and 0 elsewhere), both (N, A).
@@ -153,38 +198,57 @@ class SASLRPNHead(RPNHead):
         sampled = weights > 0
         positive = sampled & (labels == 0)
         negative = sampled & (labels == self.num_classes)
-        if self.keys == 'instances':
-            if instances is None:
-                raise ValueError("SASLRPNHead.keys='instances' needs the positives' instance indices")
+        if instances is None:
+            if self.keys == 'instances' or self.key_pool == 'assigned':
+                raise ValueError(f"SASLRPNHead with keys={self.keys!r}, key_pool={self.key_pool!r} needs the "
+                                 "key anchors' instance indices")
+            is_key = positive
+        else:
+            is_key = instances >= 0
             # ids unique over the batch: image i's annotations count from i * A
             instances = instances + torch.arange(len(labels), device=labels.device)[:, None] * labels.shape[1]
         best = embeddings.new_zeros(labels.shape, dtype=torch.float32)
         groups = [slice(None)] if self.scope == 'batch' else [slice(i, i + 1) for i in range(len(labels))]
         for group in groups:
-            neg, pos = negative[group], positive[group]
-            keys, queries = embeddings[group][pos].detach(), embeddings[group][neg].detach()
-            if self.keys == 'instances' and len(keys):
-                keys = instance_prototypes(keys, instances[group][pos])
+            neg = negative[group]
+            queries = embeddings[group][neg].detach()
+            keys = self._attention_keys(embeddings[group], is_key[group],
+                                        None if instances is None else instances[group])
+            # the mean of the negatives' embeddings as Norm makes them: a sum and a count per rank
+            negatives = torch.cat([prepare(queries, self.norm).sum(0), queries.new_tensor([len(queries)])])
+            if self.scope == 'batch':
+                keys = gather_rows(keys.float())
+                negatives = gather_rows(negatives[None]).sum(0)
             background = None
-            if self.background and len(queries):
-                background = F.normalize(queries, dim=1).mean(dim=0, keepdim=True)
+            if self.background and negatives[-1] > 0:
+                background = (negatives[:-1] / negatives[-1])[None]
             # threshold 0 gives max_j A_ij of every negative: the log shows its mean
-            best[group][neg] = attention_soft_labels(queries, keys, 0.0, self.temperature, background)
+            best[group][neg] = attention_soft_labels(queries, keys, 0.0, self.temperature, background,
+                                                     self.norm)
+            self._warn_if_few_keys(len(keys) + (background is not None), best[group][neg])
         targets = torch.where(negative & (best >= self.threshold), best, positive.float())
         return targets, best
+
+    def _warn_if_few_keys(self, num_keys: int, attention: Tensor) -> None:
+        """Once per run: the rule fired where one or two keys share all the attention (every negative then
+        gets at least 1 / num_keys, whatever it looks like)."""
+        if not self.warned_few_keys and num_keys <= 2 and bool((attention >= self.threshold).any()):
+            self.warned_few_keys = True
+            print_log(f'SASLRPNHead: soft labels fired on an {"image" if self.scope == "image" else "batch"} '
+                      f'with {num_keys} attention key(s): with one or two keys every negative gets an '
+                      'attention of at least 1 / keys, whatever it looks like (docs/method.md); this warning '
+                      'is shown once', logger='current', level=30)
 
     def negatives_on(self, anchors: Tensor, negative: Tensor, batch_boxes: List[Tensor]) -> Tensor:
         """(N, A) mask of the sampled negatives that a complete annotation would not call background:
         IoU >= the assigner's ``neg_iou_thr`` with one of ``batch_boxes`` (here: the removed flakes)."""
         iou_threshold = self.train_cfg['assigner'].get('neg_iou_thr', 0.3)
-        if not isinstance(iou_threshold, float):  # a (low, high) range
+        if not isinstance(iou_threshold, (int, float)):  # a (low, high) range
             iou_threshold = max(iou_threshold)
         hits = torch.zeros_like(negative)
         for i, boxes in enumerate(batch_boxes):
             candidates = negative[i].nonzero().squeeze(1)
-            if len(boxes) and len(candidates):
-                overlaps = bbox_overlaps(anchors[i][candidates], boxes.to(anchors.dtype))
-                hits[i, candidates] = overlaps.max(dim=1).values >= iou_threshold
+            hits[i, candidates] = reaches_iou(anchors[i][candidates], boxes, iou_threshold)
         return hits
 
     def sample_anchors(self, cls_scores: List[Tensor], embeddings: List[Tensor],
@@ -222,19 +286,24 @@ class SASLRPNHead(RPNHead):
                      batch_gt_instances_ignore: OptInstanceList = None) -> dict:
         """RPN losses with soft objectness targets on the sampled negatives.
 
-        Logged with the losses: ``sasl_soft_labels`` (sampled negatives with a soft label, per batch) and
-        ``sasl_max_attention`` (mean max_j A_ij over sampled negatives). When the batch carries ignored
-        instances (``tools/drop_annotations.py --keep-as-ignored`` keeps the removed flakes so), also
-        ``sasl_removed_negatives`` (sampled negatives on a removed flake) and ``sasl_soft_on_removed`` (those
-        of them with a soft label): the soft labels' precision and recall against the truth.
+        Logged with the losses (unless ``soft_labels=False``): ``sasl_soft_labels`` (sampled negatives with
+        a soft label, per batch) and ``sasl_max_attention`` (mean max_j A_ij over sampled negatives). When
+        the batch carries ignored instances (``tools/drop_annotations.py --keep-as-ignored`` keeps the
+        removed flakes so), also ``sasl_removed_negatives`` (sampled negatives on a removed flake) and
+        ``sasl_soft_on_removed`` (those of them with a soft label): the soft labels' precision and recall
+        against the truth.
         """
         sample = self.sample_anchors(cls_scores, embeddings, batch_gt_instances, batch_img_metas,
                                      batch_gt_instances_ignore)
         labels, weights, avg_factor = sample['labels'], sample['weights'], sample['avg_factor']
         num_imgs = len(batch_img_metas)
         scores = torch.cat([s.permute(0, 2, 3, 1).reshape(num_imgs, -1) for s in cls_scores], dim=1)
-        targets, best = self.soft_targets(labels, weights, sample['embeddings'], sample['instances'])
         sampled = weights > 0
+        negative = sampled & (labels == self.num_classes)
+        if self.soft_labels:
+            targets, best = self.soft_targets(labels, weights, sample['embeddings'], sample['instances'])
+        else:
+            targets, best = (sampled & (labels == 0)).float(), None
         loss_cls = self.loss_cls(scores[sampled], targets[sampled], weights[sampled], avg_factor=avg_factor)
 
         deltas = torch.cat([p.permute(0, 2, 3, 1).reshape(num_imgs, -1, self.bbox_coder.encode_size)
@@ -245,11 +314,13 @@ class SASLRPNHead(RPNHead):
             deltas = self.bbox_coder.decode(sample['anchors'].reshape(-1, 4), deltas)
         loss_bbox = self.loss_bbox(deltas, bbox_targets, bbox_weights, avg_factor=avg_factor)
 
-        negative = sampled & (labels == self.num_classes)
+        losses = dict(loss_rpn_cls=loss_cls, loss_rpn_bbox=loss_bbox)
+        if best is None:
+            return losses
         soft = negative & (best >= self.threshold)
-        stats = dict(sasl_soft_labels=soft.sum().float(),
-                     sasl_max_attention=best[negative].mean() if negative.any() else best.new_zeros(()))
+        losses.update(sasl_soft_labels=soft.sum().float(),
+                      sasl_max_attention=best[negative].mean() if negative.any() else best.new_zeros(()))
         if sample['on_removed'] is not None:
-            stats.update(sasl_removed_negatives=sample['on_removed'].sum().float(),
-                         sasl_soft_on_removed=(sample['on_removed'] & soft).sum().float())
-        return dict(loss_rpn_cls=loss_cls, loss_rpn_bbox=loss_bbox, **stats)
+            losses.update(sasl_removed_negatives=sample['on_removed'].sum().float(),
+                          sasl_soft_on_removed=(sample['on_removed'] & soft).sum().float())
+        return losses

@@ -1,5 +1,5 @@
 from .background_recalibration import BackgroundRecalibrationLoss, background_recalibration_loss
-from .soft_labels import attention_soft_labels, instance_prototypes
+from .soft_labels import NORMS, attention, attention_soft_labels, instance_prototypes, prepare
 
-__all__ = ['BackgroundRecalibrationLoss', 'background_recalibration_loss', 'attention_soft_labels',
-           'instance_prototypes']
+__all__ = ['BackgroundRecalibrationLoss', 'background_recalibration_loss', 'NORMS', 'attention',
+           'attention_soft_labels', 'instance_prototypes', 'prepare']

@@ -1,0 +1,4 @@
+# SASL-RPN with Eq. 5's Norm read as no normalisation (the raw dot product of the embeddings), t = 0.8.
+_base_ = './mask-rcnn_r18_fpn_sasl-t0.8_250i_synthetic.py'
+
+model = dict(rpn_head=dict(norm='none', threshold=0.8))

@@ -1,0 +1,3 @@
+from .selective_iou_sampler import SelectiveIoUSampler
+
+__all__ = ['SelectiveIoUSampler']
