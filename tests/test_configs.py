@@ -73,9 +73,9 @@ def test_sasl_configs_change_only_the_rpn_head(material, threshold):
     baseline = Config.fromfile(osp.join(REPO, 'configs', 'baseline', f'mask-rcnn_r101_fpn_10k_{material}.py'))
     assert sasl.model.rpn_head.type == 'SASLRPNHead' and sasl.model.rpn_head.threshold == threshold
     register_all_modules()
-    head = MODELS.build(sasl.model.rpn_head)  # exactly the paper's formula, with the paper's D
-    assert (head.embed_dims, head.keys, head.background, head.temperature, head.scope) == (
-        256, 'anchors', False, 1.0, 'image')
+    head = MODELS.build(sasl.model.rpn_head)  # the literal reading of Eq. 5, with the paper's D
+    assert (head.embed_dims, head.norm, head.keys, head.key_pool, head.background, head.temperature,
+            head.scope, head.soft_labels) == (256, 'l2', 'anchors', 'sampled', False, 1.0, 'image', True)
     sasl_dict, baseline_dict = sasl.to_dict(), baseline.to_dict()
     for cfg in (sasl_dict, baseline_dict):
         cfg['model'].pop('rpn_head')
@@ -105,46 +105,86 @@ def test_ohem_configs_change_only_the_rcnn_sampler(material):
 
 
 @pytest.mark.parametrize('material', MATERIALS)
-def test_brl_configs_change_only_the_rpn_objectness_loss(material):
-    path = osp.join(REPO, 'configs', 'brl', f'mask-rcnn_r101_fpn_brl_10k_{material}.py')
+@pytest.mark.parametrize('variant', ['brl', 'brl-focal'])
+def test_brl_configs_change_only_the_rpn(material, variant):
+    """BRL as its authors apply it: the RPN head's losses, every anchor (no sampler), the three bands."""
+    path = osp.join(REPO, 'configs', 'brl', f'mask-rcnn_r101_fpn_{variant}_10k_{material}.py')
     baseline = osp.join(REPO, 'configs', 'baseline', f'mask-rcnn_r101_fpn_10k_{material}.py')
-    assert _differences(path, baseline, shared_parts=('brl_rpn_head',)) == {'rpn_head'}
-    rpn, base_rpn = Config.fromfile(path).model.rpn_head, Config.fromfile(baseline).model.rpn_head
-    assert rpn.loss_cls == dict(type='BackgroundRecalibrationLoss', use_sigmoid=True, gamma_1=2.0,
-                                gamma_2=2.0, alpha=0.25, thresh=0.5, beta=1.0, loss_weight=1.0)
+    assert _differences(path, baseline, shared_parts=('brl_rpn_head', 'brl_rpn_train_cfg')) == {
+        'rpn_head', 'train_cfg'}
+    cfg, base = Config.fromfile(path).model, Config.fromfile(baseline).model
+    rpn, base_rpn = cfg.rpn_head, base.rpn_head
+    assert rpn.type == 'BRLRPNHead'
+    assert rpn.loss_cls == dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0)
+    recalibration = (0.5, 0.1) if variant == 'brl' else (0.0, 1.0)  # the control: plain focal everywhere
+    assert (rpn.loss_confusion.thresh, rpn.loss_confusion.loss_weight) == recalibration
+    assert (rpn.loss_confusion.gamma_1, rpn.loss_confusion.gamma_2, rpn.loss_confusion.alpha,
+            rpn.loss_confusion.beta) == (2.0, 2.0, 0.25, 1.0)
     for head in (rpn, base_rpn):
-        head.pop('loss_cls'), head.pop('init_cfg', None)
+        for key in ('type', 'loss_cls', 'loss_confusion'):
+            head.pop(key, None)
     assert rpn == base_rpn
+    assigner, base_assigner = cfg.train_cfg.rpn.assigner, base.train_cfg.rpn.assigner
+    assert assigner.pop('type') == 'SelectiveIoUAssigner' and assigner.pop('confusion_iou_thr') == 0.1
+    base_assigner.pop('type')
+    assert assigner == base_assigner  # the RPN's positives and negative threshold
+    assert cfg.train_cfg.rpn.sampler == dict(type='SelectiveIoUSampler')
+    for part in ('rpn_proposal', 'rcnn'):
+        assert cfg.train_cfg[part] == base.train_cfg[part]
 
 
 def test_brl_rpn_outputs_one_sigmoid_logit_per_anchor_from_the_focal_prior():
     """Without use_sigmoid in the loss config mmdet's head silently builds 2-way softmax outputs."""
     register_all_modules()
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'synthetic', 'mask-rcnn_r18_fpn_brl_250i_synthetic.py'))
-    head = MODELS.build(cfg.model.rpn_head)
+    head = MODELS.build(cfg.model.rpn_head, default_args=dict(train_cfg=cfg.model.train_cfg.rpn))
     head.init_weights()
     assert head.use_sigmoid_cls and head.rpn_cls.out_channels == head.num_base_priors
     assert torch.allclose(head.rpn_cls.bias.sigmoid(), torch.full((head.num_base_priors,), 0.01))
 
 
-@pytest.mark.parametrize('stage', ['rpn', 'rcnn'])
-def test_oracle_configs_ignore_the_removed_flakes_in_one_stage_only(stage):
-    """The study's diagnostic runs: one assigner ignores the boxes kept as iscrowd (the removed flakes)."""
-    from mmdet.registry import TASK_UTILS
-    from mmengine.structures import InstanceData
-    synthetic = osp.join(REPO, 'configs', 'synthetic')
-    path = osp.join(synthetic, f'mask-rcnn_r18_fpn_oracle-{stage}_250i_synthetic.py')
-    baseline = osp.join(synthetic, 'mask-rcnn_r18_fpn_250i_synthetic.py')
+SYNTHETIC = osp.join(REPO, 'configs', 'synthetic')
+
+
+@pytest.mark.parametrize('name,stage', [('oracle-rpn', 'rpn'), ('oracle-rcnn', 'rcnn')])
+def test_iou_oracles_ignore_the_removed_flakes_in_one_stage_only(name, stage):
+    """The study's diagnostics: one stage's assigner ignores, by IoU, what the removed flakes would not let
+    a complete annotation call background (tests/test_task_modules.py checks the rule itself)."""
+    path = osp.join(SYNTHETIC, f'mask-rcnn_r18_fpn_{name}_250i_synthetic.py')
+    baseline = osp.join(SYNTHETIC, 'mask-rcnn_r18_fpn_250i_synthetic.py')
     assert _differences(path, baseline) == {'train_cfg'}
     train_cfg, base_cfg = Config.fromfile(path).model.train_cfg, Config.fromfile(baseline).model.train_cfg
     other = 'rcnn' if stage == 'rpn' else 'rpn'
-    assert train_cfg[other] == base_cfg[other] and base_cfg[stage].assigner.ignore_iof_thr == -1
-    register_all_modules()
-    priors = torch.tensor([[0., 0., 10., 10.], [50., 50., 60., 60.], [52., 52., 58., 58.],
-                           [90., 90., 99., 99.]])
-    gts = InstanceData(bboxes=torch.tensor([[0., 0., 10., 10.]]), labels=torch.tensor([0]))
-    removed = InstanceData(bboxes=torch.tensor([[50., 50., 61., 61.]]), labels=torch.tensor([0]))
-    for cfg, expected in ((train_cfg, [1, -1, -1, 0]), (base_cfg, [1, 0, 0, 0])):
-        assigner = TASK_UTILS.build(cfg[stage].assigner)
-        result = assigner.assign(InstanceData(priors=priors), gts, removed)
-        assert result.gt_inds.tolist() == expected  # 1: the annotated flake, -1: ignored, 0: background
+    assert train_cfg[other] == base_cfg[other]
+    assigner = dict(train_cfg[stage].assigner)
+    assert assigner.pop('type') == 'IoUIgnoreAssigner' and 'ignore_iou_thr' not in assigner  # neg_iou_thr
+    base_assigner = dict(base_cfg[stage].assigner)
+    base_assigner.pop('type')
+    assert assigner == base_assigner and assigner['ignore_iof_thr'] == -1
+
+
+def test_positive_oracle_changes_only_the_rpn_head_type():
+    path = osp.join(SYNTHETIC, 'mask-rcnn_r18_fpn_oracle-rpn-pos_250i_synthetic.py')
+    baseline = osp.join(SYNTHETIC, 'mask-rcnn_r18_fpn_250i_synthetic.py')
+    assert _differences(path, baseline) == {'rpn_head'}
+    rpn, base_rpn = Config.fromfile(path).model.rpn_head, Config.fromfile(baseline).model.rpn_head
+    assert rpn.pop('type') == 'PositiveOracleRPNHead' and base_rpn.pop('type') == 'RPNHead'
+    assert rpn == base_rpn
+
+
+READINGS = {'sasl-t0.8': {}, 'sasl-t0.6': dict(threshold=0.6), 'sasl-t0.9': dict(threshold=0.9),
+            'sasl-head': dict(soft_labels=False), 'sasl-dot-t0.6': dict(norm='none', threshold=0.6),
+            'sasl-dot-t0.8': dict(norm='none'), 'sasl-scaled-t0.6': dict(norm='scaled', threshold=0.6),
+            'sasl-scaled-t0.8': dict(norm='scaled'),
+            'sasl-qmat-t0.8': dict(keys='instances', background=True)}
+
+
+@pytest.mark.parametrize('name', sorted(READINGS))
+def test_synthetic_sasl_configs_are_the_literal_reading_but_for_their_name(name):
+    cfg = Config.fromfile(osp.join(SYNTHETIC, f'mask-rcnn_r18_fpn_{name}_250i_synthetic.py'))
+    literal = dict(type='SASLRPNHead', threshold=0.8, embed_dims=64, norm='l2', temperature=1.0,
+                   scope='image', keys='anchors', key_pool='sampled', background=False, soft_labels=True)
+    rpn = cfg.model.rpn_head
+    assert {key: rpn[key] for key in literal} == dict(literal, **READINGS[name])
+    assert _differences(osp.join(SYNTHETIC, f'mask-rcnn_r18_fpn_{name}_250i_synthetic.py'),
+                        osp.join(SYNTHETIC, 'mask-rcnn_r18_fpn_250i_synthetic.py')) == {'rpn_head'}

@@ -58,7 +58,7 @@ def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
                'train_dataloader.batch_size=2', 'val_dataloader.batch_size=2']
     command = ['tools/missing_study.py', '--data', data, '--work-root', work, '--results', str(records),
                '--train', '4', '--val', '2', '--jobs', '2',
-               '--methods', 'baseline', 'sasl', 'oracle-rpn', '--fractions', '0', '0.5', '--seeds', '0',
+               '--methods', 'baseline', 'sasl-t0.8', 'oracle-rpn', '--fractions', '0', '0.5', '--seeds', '0',
                '--plot', str(tmp_path / 'study.png'), '--docs', str(docs), '--cfg-options', *options]
     result = run_tool(*command)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -81,7 +81,7 @@ def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
         else:
             assert metrics['removed'] == len(removed['removed_ids']) and 0 <= metrics['recovered'] <= 1
     text = docs.read_text()
-    assert text.startswith('# Benchmarks\n\ntext before') and '| sasl | 50% | 1 |' in text
+    assert text.startswith('# Benchmarks\n\ntext before') and '| sasl-t0.8 | 50% | 1 |' in text
     assert '| oracle-rpn | 50% | 1 |' in text and '| oracle-rpn | 0% |' not in text
     assert 'share recovered' in text  # the goal's table, from the same records
     ap = {(r['method'], r['fraction']): r['metrics']['coco/bbox_mAP'] for r in study['runs']}
@@ -91,7 +91,7 @@ def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
         gain = ap[row['method'], 0.5] - ap['baseline', 0.5]
         share = row['columns']['coco/bbox_mAP']['share']
         assert share == (pytest.approx(gain / loss) if loss > 0 else None)
-    assert sorted(row['method'] for row in study['recovery']) == ['oracle-rpn', 'sasl']
+    assert sorted(row['method'] for row in study['recovery']) == ['oracle-rpn', 'sasl-t0.8']
     assert osp.isfile(tmp_path / 'study.png')
 
     again = run_tool(*command)  # everything finished: nothing is trained or evaluated twice
@@ -100,11 +100,11 @@ def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
 
     # the records alone make the study (another machine has no work dirs); a stale record is made again
     shutil.rmtree(osp.join(work, 'baseline'))
-    stale = records / 'sasl_missing50_seed0.json'
+    stale = records / 'sasl-t0.8_missing50_seed0.json'
     stale.write_text(json.dumps(dict(json.loads(stale.read_text()), fingerprint='another-config')))
     report = run_tool(*command, '--report-only')
     assert report.returncode == 0 and '[study] training' not in report.stdout
-    assert 'sasl_missing50_seed0.json was made with another config' in report.stdout
+    assert 'sasl-t0.8_missing50_seed0.json was made with another config' in report.stdout
     assert report.stdout.count('[study] evaluating') == 1
     assert len(json.load(open(osp.join(work, 'study.json')))['runs']) == 5
 
@@ -157,7 +157,7 @@ def test_fingerprint_follows_config_options_and_data(tmp_path):
     print_once = study.fingerprint(config, {'randomness.seed': 0})
     assert print_once == study.fingerprint(config, {'randomness.seed': 0})
     assert print_once != study.fingerprint(config, {'randomness.seed': 1})
-    assert print_once != study.fingerprint(osp.join(REPO, STUDY_METHODS['sasl']), {'randomness.seed': 0})
+    assert print_once != study.fingerprint(osp.join(REPO, STUDY_METHODS['sasl-t0.8']), {'randomness.seed': 0})
     assert print_once != Study(train=32).fingerprint(config, {'randomness.seed': 0})
     assert print_once != Study(policy='uniform').fingerprint(config, {'randomness.seed': 0})
 

@@ -97,9 +97,10 @@ def test_cosine_cls_scores_the_normalised_embeddings():
     torch.testing.assert_close(scaled, scores[0])
 
 
-@pytest.mark.parametrize('key,value', [('threshold', 0.0), ('threshold', 1.5), ('embed_dims', 0),
-                                       ('temperature', 0.0), ('scope', 'dataset'),
-                                       ('keys', 'pixels')])
+@pytest.mark.parametrize('key,value', [('threshold', 0.0), ('threshold', 1.5), ('threshold', '0.8'),
+                                       ('embed_dims', 0), ('temperature', 0.0), ('temperature', -1.0),
+                                       ('scope', 'dataset'), ('keys', 'pixels'), ('norm', 'cosine'),
+                                       ('key_pool', 'all')])
 def test_bad_config_values(key, value):
     with pytest.raises(ValueError, match=f'SASLRPNHead.{key}'):
         make_head(**{key: value})
@@ -135,7 +136,13 @@ def test_soft_labels_fire_and_carry_no_gradient():
         assert getattr(head, name).weight.grad.abs().sum() > 0, name
 
 
-PAPER = dict(keys='anchors', background=False)  # the paper's formula
+PAPER = dict(keys='anchors', background=False)  # the literal reading (the defaults), spelled out
+
+
+def test_defaults_are_the_literal_reading():
+    head = make_head()
+    assert (head.norm, head.temperature, head.scope, head.keys, head.key_pool, head.background,
+            head.soft_labels) == ('l2', 1.0, 'image', 'anchors', 'sampled', False, True)
 
 
 def test_soft_targets_by_scope():
@@ -210,7 +217,7 @@ def test_background_key_lowers_the_attention_of_background_like_negatives():
     labels = torch.tensor([[0, 1, 1, 1, 1]])
     embeds = torch.tensor([[[1.0, 0], [1.0, 0.1], [0, 1.0], [0.1, 1.0], [0.05, 1.0]]])
     _, plain = make_head(temperature=0.1, **PAPER).soft_targets(labels, torch.ones(1, 5), embeds)
-    background_head = make_head(temperature=0.1, keys='anchors')
+    background_head = make_head(temperature=0.1, keys='anchors', background=True)
     _, with_background = background_head.soft_targets(labels, torch.ones(1, 5), embeds)
     assert (plain[0, 1:] == 1).all()  # a lone positive takes all the attention
     assert with_background[0, 1] > 0.5 and (with_background[0, 2:] < 0.1).all()
@@ -242,6 +249,129 @@ def test_soft_labels_are_audited_against_ignored_instances():
     assert 'sasl_removed_negatives' not in plain
     # ignored instances do not change training
     torch.testing.assert_close(plain['loss_rpn_cls'], losses['loss_rpn_cls'])
+
+
+def test_without_soft_labels_it_is_the_plain_loss():
+    head = make_head(threshold=0.01, soft_labels=False)  # a threshold at which everything would fire
+    feats, gts, metas = inputs()
+    outs = head(feats)
+    torch.manual_seed(1)
+    losses = head.loss_by_feat(*outs, gts, metas)
+    assert set(losses) == {'loss_rpn_cls', 'loss_rpn_bbox'}
+    torch.manual_seed(1)
+    anchors, valid = head.get_anchors([s.shape[-2:] for s in outs[0]], metas, device='cpu')
+    labels, weights = (torch.cat(t, 1) for t in head.get_targets(anchors, valid, gts, metas)[:2])
+    avg_factor = head.get_targets(anchors, valid, gts, metas)[4]
+    scores = torch.cat([s.permute(0, 2, 3, 1).reshape(2, -1) for s in outs[0]], 1)
+    sampled = weights > 0
+    expected = F.binary_cross_entropy_with_logits(scores[sampled], (labels[sampled] == 0).float(),
+                                                  reduction='sum') / avg_factor
+    torch.testing.assert_close(losses['loss_rpn_cls'], expected)
+
+
+def test_assigned_key_pool_takes_the_positives_the_sampler_left_out():
+    feats, gts, metas = inputs()
+    keys = {}
+    for pool in ('sampled', 'assigned'):
+        head = make_head(key_pool=pool)
+        head.sampler.num, head.sampler.pos_fraction = 8, 0.25  # at most 2 sampled positives per image
+        outs = head(feats)
+        torch.manual_seed(1)
+        sample = head.sample_anchors(outs[0], outs[2], gts, metas)
+        positive = (sample['weights'] > 0) & (sample['labels'] == 0)
+        keys[pool] = sample['instances'] >= 0
+        assert (positive.sum(1) <= 2).all()
+    assert torch.equal(keys['sampled'], positive)
+    assert (keys['assigned'] & keys['sampled']).sum() == keys['sampled'].sum()  # the sampled ones and more
+    assert (keys['assigned'].sum(1) > 2).all()
+    anchors = sample['anchors']
+    for i in range(2):  # every positive of the assignment: IoU >= 0.7, or the best anchors of an annotation
+        overlaps = iou(anchors[i].numpy(), gts[i].bboxes.numpy())
+        best = overlaps.max(axis=0, keepdims=True)
+        expected = (overlaps.max(axis=1) >= 0.7) | ((overlaps == best) & (best >= 0.3)).any(axis=1)
+        np.testing.assert_array_equal(keys['assigned'][i].numpy(), expected)
+
+
+def test_warns_once_when_the_rule_fires_on_one_or_two_keys(monkeypatch):
+    logged = []
+    monkeypatch.setattr('qmat.models.dense_heads.sasl_rpn_head.print_log',
+                        lambda message, **kwargs: logged.append((message, kwargs)))
+    head = make_head(threshold=0.5, **PAPER)
+    labels = torch.tensor([[0, 1, 1, 1]])  # one positive: every negative gets attention 1
+    embeds = torch.randn(1, 4, 2)
+    for _ in range(3):
+        head.soft_targets(labels, torch.ones(1, 4), embeds)
+    assert len(logged) == 1 and '1 attention key(s)' in logged[0][0] and logged[0][1]['level'] == 30
+    many = make_head(threshold=0.5, **PAPER)
+    many.soft_targets(torch.tensor([[0, 0, 0, 1]]), torch.ones(1, 4), torch.randn(1, 4, 2))
+    assert len(logged) == 1  # three keys: no warning
+
+
+@pytest.mark.parametrize('reference,candidate,check_old', [
+    ('synthetic/mask-rcnn_r18_fpn_250i_synthetic.py',
+     'synthetic/mask-rcnn_r18_fpn_sasl-t0.8_250i_synthetic.py', True),
+    ('baseline/mask-rcnn_r101_fpn_10k_graphene.py',
+     'sasl/mask-rcnn_r101_fpn_sasl-t0.8_10k_graphene.py', False)],
+    ids=['D=64', 'D=256'])
+def test_starts_like_rpn_head(reference, candidate, check_old):
+    """At step 0, on the same features and sampled anchors, the objectness logits' spread and the
+    gradient reaching the shared conv are RPNHead's within 2x (means over three initialisations)."""
+    from conftest import REPO
+
+    from qmat.evaluation.head_start import head_start
+    configs = [f'{REPO}/configs/{path}' for path in (reference, candidate)]
+    runs = [head_start(*configs, seed=seed) for seed in range(3)]
+    for key in ('logit_std', 'rpn_conv_grad'):
+        ratio = np.mean([r['candidate'][key] for r in runs]) / np.mean([r['reference'][key] for r in runs])
+        assert 0.5 <= ratio <= 2, (key, ratio)
+    if check_old:  # two Normal(0, 0.01) layers in a row, RPNHead's init for every conv: far behind
+        old = dict(type='Normal', layer='Conv2d', std=0.01)
+        runs = [head_start(*configs, seed=seed, candidate_options={'model.rpn_head.init_cfg': old})
+                for seed in range(3)]
+        assert np.mean([r['ratio']['rpn_conv_grad'] for r in runs]) < 0.5
+
+
+# two DDP ranks, two images each: labels (0 positive, 1 background), per-anchor instance ids, embeddings
+RANKS = [(torch.tensor([[0, 0, 1, 1, 1], [0, 1, 1, 1, 1]]),
+          torch.tensor([[0, 1, -1, -1, -1], [0, -1, -1, -1, -1]])),
+         (torch.tensor([[1, 0, 1, 0, 1], [0, 0, 0, 1, 1]]),
+          torch.tensor([[-1, 0, -1, 0, -1], [0, 0, 1, -1, -1]]))]
+RANK_EMBEDS = torch.randn(2, 2, 5, 3, generator=torch.Generator().manual_seed(0))
+BATCH_HEAD = dict(threshold=0.3, temperature=0.5, scope='batch', background=True)
+
+
+def _batch_scope_rank(rank, port, keys, out):
+    import torch.distributed as dist
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=2)
+    try:
+        labels, instances = RANKS[rank]
+        _, best = make_head(keys=keys, **BATCH_HEAD).soft_targets(labels, torch.ones(2, 5), RANK_EMBEDS[rank],
+                                                                  instances)
+        torch.save(best, f'{out}/rank{rank}.pt')
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.parametrize('keys', ['anchors', 'instances'])
+def test_batch_scope_attends_to_the_keys_of_every_ddp_rank(keys, tmp_path):
+    """Two gloo processes: each rank's negatives get what one process gets with all four images."""
+    import socket
+
+    import torch.multiprocessing as mp
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    mp.spawn(_batch_scope_rank, args=(port, keys, str(tmp_path)), nprocs=2)
+    labels = torch.cat([labels for labels, _ in RANKS])
+    instances = torch.cat([instances for _, instances in RANKS])
+    _, whole = make_head(keys=keys, **BATCH_HEAD).soft_targets(labels, torch.ones(4, 5),
+                                                               RANK_EMBEDS.reshape(4, 5, 3), instances)
+    for rank in range(2):
+        torch.testing.assert_close(torch.load(tmp_path / f'rank{rank}.pt'), whole[2 * rank:2 * rank + 2])
+    alone, _ = RANKS[0]  # one rank's own batch gives other values: the gathering matters
+    _, local = make_head(keys=keys, **BATCH_HEAD).soft_targets(alone, torch.ones(2, 5), RANK_EMBEDS[0],
+                                                               RANKS[0][1])
+    assert not torch.allclose(local, whole[:2])
 
 
 def _samples(gts, metas):

@@ -6,15 +6,18 @@ import torch
 from qmat.models import attention_soft_labels, instance_prototypes
 
 
-def numpy_soft_labels(neg, pos, threshold, temperature, background=None):
+def numpy_soft_labels(neg, pos, threshold, temperature, background=None, norm='l2'):
     if len(neg) == 0:
         return np.zeros(0)
     if len(pos) == 0:
         return np.zeros(len(neg))
     keys = pos if background is None else np.concatenate([pos, background])
-    neg = neg / np.linalg.norm(neg, axis=1, keepdims=True)
-    keys = keys / np.linalg.norm(keys, axis=1, keepdims=True)
+    if norm == 'l2':
+        neg = neg / np.linalg.norm(neg, axis=1, keepdims=True)
+        keys = keys / np.linalg.norm(keys, axis=1, keepdims=True)
     logits = neg @ keys.T / temperature
+    if norm == 'scaled':
+        logits /= np.sqrt(neg.shape[1])
     logits -= logits.max(axis=1, keepdims=True)
     attention = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     best = attention[:, :len(pos)].max(axis=1)
@@ -31,6 +34,29 @@ def test_matches_numpy(n_neg, n_pos, dims, threshold, temperature):
                                    torch.tensor(pos, dtype=torch.float32), threshold, temperature)
     assert actual.shape == (n_neg,) and actual.dtype == torch.float32
     np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('norm', ['l2', 'none', 'scaled'])
+@pytest.mark.parametrize('dims', [1, 8, 64])
+def test_each_reading_of_norm_matches_numpy(norm, dims):
+    rng = np.random.default_rng(dims)
+    neg, pos, background = (rng.normal(scale=0.5, size=(n, dims)) for n in (9, 4, 1))
+    expected = numpy_soft_labels(neg, pos, 0.0, 0.5, background, norm)
+    actual = attention_soft_labels(*(torch.tensor(a, dtype=torch.float32) for a in (neg, pos)), 0.0, 0.5,
+                                   torch.tensor(background, dtype=torch.float32), norm)
+    np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_the_raw_dot_product_grows_with_the_embeddings_length():
+    """Without L2 the attention depends on the embeddings' length: longer ones give a sharper softmax."""
+    rng = np.random.default_rng(0)
+    neg, pos = torch.tensor(rng.normal(size=(50, 16))), torch.tensor(rng.normal(size=(6, 16)))
+    short, long = (attention_soft_labels(scale * neg, scale * pos, 0.0, norm='none').mean()
+                   for scale in (0.1, 3))
+    cosine = [attention_soft_labels(scale * neg, scale * pos, 0.0).mean() for scale in (0.1, 3)]
+    assert long > 0.9 > 0.3 > short and cosine[0] == pytest.approx(cosine[1])
+    with pytest.raises(ValueError, match='norm'):
+        attention_soft_labels(neg, pos, 0.0, norm='cosine')
 
 
 def test_no_positives_and_no_negatives():
@@ -78,6 +104,9 @@ def test_instance_prototypes_are_mean_normalised_embeddings():
     unit = embeds / np.linalg.norm(embeds, axis=1, keepdims=True)
     expected = np.stack([unit[ids == i].mean(axis=0) for i in (2, 7, 40)])
     np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-12)
+    raw = instance_prototypes(torch.tensor(embeds), torch.tensor(ids), norm='none')  # no L2: plain means
+    np.testing.assert_allclose(raw.numpy(), np.stack([embeds[ids == i].mean(axis=0) for i in (2, 7, 40)]),
+                               rtol=1e-12)
 
 
 @pytest.mark.parametrize('temperature', [1.0, 0.5])

@@ -143,7 +143,7 @@ def test_cli_cpu_scale_trains_records_and_collects_without_paper_numbers(tmp_pat
     docs = (tmp_path / 'bench.md').read_text()
     assert '## Table 1 at CPU scale' in docs and '| hBN | Baseline | 0 |' in docs.split('table1-cpu:start')[1]
     record = json.load(open(records / 'hbn' / 'sasl-t0.9_missing30_seed0.json'))
-    assert record['material'] == 'hbn' and record['config'].endswith('sasl-paper-t0.9_250i_synthetic.py')
+    assert record['material'] == 'hbn' and record['config'].endswith('sasl-t0.9_250i_synthetic.py')
     bbox_ap50 = format_cell(mean_std([record['metrics']['coco/bbox_mAP_50']]))
     assert f'| hBN | SASL (t = 0.9) | 0 | {bbox_ap50} |' in result.stdout
     logs = glob.glob(osp.join(root, 'hbn', 'sasl-t0.9', 'missing30', 'seed0', '2*', 'vis_data', 'scalars*'))

@@ -51,7 +51,8 @@ def head_start(reference: str, candidate: str, size: Sequence[int] = (256, 256),
     from mmdet.utils import register_all_modules
     register_all_modules()
     torch.manual_seed(seed)
-    models = dict(reference=_build(reference, reference_options), candidate=_build(candidate, candidate_options))
+    models = dict(reference=_build(reference, reference_options),
+                  candidate=_build(candidate, candidate_options))
     state = models['reference'].state_dict()
     shared = {key: value for key, value in state.items()
               if not key.startswith('rpn_head.') or key.startswith(SHARED_HEAD_LAYERS)}

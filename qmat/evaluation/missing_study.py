@@ -368,8 +368,8 @@ def report(summary: List[dict], study: Study) -> str:
              f'256 x 256; training annotations removed by the `{study.policy}` policy; seeds '
              f'{list(study.seeds)}; {platform.machine()}, {os.cpu_count()} CPU cores. Percent, mean ± std '
              'over the finished seeds.'
-             + (' The oracle rows are diagnostics, not methods: they know the removed flakes (not run at 0 %, '
-                'where they are the baseline).'
+             + (' The oracle rows are diagnostics, not methods: they know the removed flakes (not run at '
+                '0 %, where they are the baseline).'
                 if set(ORACLES) & set(study.methods) else ''), '',
              '| method | missing | seeds | ' + ' | '.join(name for name, _ in STUDY_COLUMNS) + ' |',
              '|' + ' --- |' * (3 + len(STUDY_COLUMNS))]

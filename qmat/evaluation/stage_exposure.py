@@ -12,14 +12,13 @@ from typing import Dict, Iterable
 import numpy as np
 import torch
 from mmdet.models.utils import unpack_gt_instances
-from mmdet.structures.bbox import bbox_overlaps
 from mmengine.structures import InstanceData
+
+from qmat.models.task_modules import reaches_iou
 
 
 def _on_removed(boxes: torch.Tensor, removed: torch.Tensor, iou_thr: float) -> int:
-    if len(boxes) == 0 or len(removed) == 0:
-        return 0
-    return int((bbox_overlaps(boxes, removed).max(dim=1).values >= iou_thr).sum())
+    return int(reaches_iou(boxes, removed, iou_thr).sum())
 
 
 @torch.no_grad()

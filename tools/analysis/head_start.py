@@ -42,8 +42,8 @@ def main():
             print(f'| {seed} | {name} | {row["logit_mean"]:.4f} | {row["logit_std"]:.4f} | '
                   f'{row["rpn_conv_grad"]:.4g} | {row["loss_rpn_cls"]:.4f} |')
         ratio = result['ratio']
-        print(f'| {seed} | candidate / reference | | {ratio["logit_std"]:.2f} | {ratio["rpn_conv_grad"]:.2f} | '
-              f'{ratio["loss_rpn_cls"]:.2f} |')
+        print(f'| {seed} | candidate / reference | | {ratio["logit_std"]:.2f} | '
+              f'{ratio["rpn_conv_grad"]:.2f} | {ratio["loss_rpn_cls"]:.2f} |')
 
 
 if __name__ == '__main__':

@@ -10,7 +10,7 @@ NORMS = ('l2', 'none', 'scaled')
 
 def prepare(embeds: torch.Tensor, norm: str) -> torch.Tensor:
     """The embeddings as Eq. 5's ``Norm`` makes them: unit length for ``'l2'``, as they are otherwise."""
-    return F.normalize(embeds.float(), dim=1) if norm == 'l2' else embeds.float()
+    return F.normalize(embeds, dim=1) if norm == 'l2' else embeds
 
 
 def attention(queries: torch.Tensor, keys: torch.Tensor, norm: str = 'l2',
@@ -22,7 +22,7 @@ def attention(queries: torch.Tensor, keys: torch.Tensor, norm: str = 'l2',
     """
     if norm not in NORMS:
         raise ValueError(f'norm must be one of {NORMS}, got {norm!r}')
-    similarity = prepare(queries, norm) @ prepare(keys, norm).t()
+    similarity = prepare(queries.float(), norm) @ prepare(keys.float(), norm).t()
     if norm == 'scaled':
         similarity = similarity / math.sqrt(queries.shape[1])
     return torch.softmax(similarity / temperature, dim=1)
