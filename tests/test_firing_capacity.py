@@ -80,3 +80,10 @@ def test_tool_needs_a_sasl_config(synthetic_root):
                       f'{REPO}/configs/synthetic/mask-rcnn_r18_fpn_250i_synthetic.py', '--data-root',
                       synthetic_root, '--train-ann', 'annotations/instances_train2019.json')
     assert_one_line_error(result, 'not SASLRPNHead')
+
+
+def test_tool_refuses_unnormalised_readings(synthetic_root):
+    result = run_tool('tools/analysis/sasl_firing_capacity.py',
+                      f'{REPO}/configs/synthetic/mask-rcnn_r18_fpn_sasl-dot-t0.8_250i_synthetic.py',
+                      '--data-root', synthetic_root, '--train-ann', 'annotations/instances_train2019.json')
+    assert_one_line_error(result, "norm is 'none'")

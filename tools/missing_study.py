@@ -1,7 +1,7 @@
 """The missing-annotation study at CPU scale: every method at 0 / 30 / 50 % missing training flakes.
 
-    python tools/missing_study.py --jobs 2 --docs docs/benchmarks.md  # (5 methods + 2 oracles) x 3 x 3
-    python tools/missing_study.py --methods baseline sasl --seeds 0 --report-only
+    python tools/missing_study.py --jobs 2 --docs docs/benchmarks.md  # every method and oracle x 3 x 3
+    python tools/missing_study.py --methods baseline sasl-t0.8 --seeds 0 --report-only
 
 Generates a synthetic set (complete validation), drops training annotations with the annotator-like policy
 (kept as ignored instances, so SASL-RPN logs how many soft labels land on them), trains each missing run of
@@ -60,7 +60,9 @@ def main():
                                    log=lambda line: print(line, flush=True), jobs=args.jobs)
     summary = ms.summarize(results, study)
     recovered = ms.recovery(results, study)
-    text = ms.report(summary, study) + ('\n\n' + ms.recovery_report(recovered) if recovered else '')
+    rules = ms.rule_report(results)
+    text = ms.report(summary, study) + ('\n\n' + ms.recovery_report(recovered) if recovered else '') + (
+        '\n\n' + rules if rules else '')
     print(text)
     out = args.json or osp.join(args.work_root, 'study.json')
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)

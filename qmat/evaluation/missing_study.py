@@ -140,6 +140,10 @@ STUDY_METHODS = {
 ORACLES = ('oracle-rpn', 'oracle-rpn-pos', 'oracle-rcnn')
 
 
+# training-log scalars kept in the records (means over the logged iterations), see :func:`rule_report`
+RULE_LOGS = ('sasl_', 'brl_')
+
+
 def in_matrix(method: str, fraction: float) -> bool:
     return not (method in ORACLES and fraction == 0)
 STUDY_COLUMNS = (('bbox AP', 'coco/bbox_mAP'), ('bbox AP50', 'coco/bbox_mAP_50'),
@@ -280,7 +284,16 @@ def run_study(study: Study, train_missing: bool = True, log: Callable[[str], Non
     from qmat.datasets.missing import removal_record_path
     from qmat.engine import load_config
 
-    from .runs import REPO, finished, last_metrics, parse_options, side_by_side, threads_per_job, train
+    from .runs import (
+        REPO,
+        finished,
+        last_metrics,
+        log_means,
+        parse_options,
+        side_by_side,
+        threads_per_job,
+        train,
+    )
 
     prepare_data(study)
     configs = {method: osp.join(REPO, study.configs[method]) for method in study.methods}
@@ -327,6 +340,8 @@ def run_study(study: Study, train_missing: bool = True, log: Callable[[str], Non
             checkpoint = osp.join(work, f'iter_{max_iters[method]}.pth')
             metrics.update(evaluate_run(configs[method], checkpoint, study.data,
                                         removal_record_path(osp.join(study.data, ann))))
+            # what the rules did in training: SASL's soft labels, BRL's recalibrated anchors
+            metrics.update({f'train/{key}': value for key, value in log_means(work, RULE_LOGS).items()})
             # no NaN in the records (not JSON): 'recovered' has no value where nothing was removed
             metrics = {key: None if value != value else value for key, value in metrics.items()}
             record = dict(method=method, material=study.material, fraction=fraction, seed=seed,
@@ -432,6 +447,38 @@ def recovery_report(rows: List[dict], reference: str = 'baseline') -> str:
         lines.append(f'| {row["method"]} | {row["fraction"]:.0%} | {len(row["seeds"])} | '
                      + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
+
+
+def _cell(value: Optional[float], digits: int = 1) -> str:
+    return '—' if value is None else f'{value:.{digits}f}'
+
+
+def rule_report(results: List[dict]) -> str:
+    """What SASL's soft-label rule and BRL's recalibration did in each run's training (per batch of one
+    iteration, means over the logged iterations): how many negatives got a soft label and, against the
+    removed flakes (kept as ignored), the share of those on a removed flake (precision) and the share of
+    the negatives on removed flakes that got one (recall); BRL's confusion anchors and those in the
+    mirrored branch. Empty when no record has such logs."""
+    lines = []
+    for r in results:
+        logs = {key[len('train/'):]: value for key, value in r['metrics'].items() if key.startswith('train/')}
+        if not logs:
+            continue
+        soft, on_removed = logs.get('sasl_soft_labels'), logs.get('sasl_soft_on_removed')
+        removed = logs.get('sasl_removed_negatives')
+        precision = on_removed / soft if on_removed is not None and soft else None
+        recall = on_removed / removed if on_removed is not None and removed else None
+        lines.append(f'| {r["method"]} | {r["fraction"]:.0%} | {r["seed"]} | {_cell(soft)} | '
+                     f'{_cell(precision, 3)} | {_cell(recall, 3)} | {_cell(logs.get("brl_confusion"), 0)} | '
+                     f'{_cell(logs.get("brl_recalibrated"))} |')
+    if not lines:
+        return ''
+    return '\n'.join([
+        'What the rules did in training, per batch (one iteration), means over the logged iterations: '
+        "SASL's soft labels with their precision and recall against the removed flakes, BRL's confusion "
+        'anchors and those it pushed up (the mirrored branch).', '',
+        '| method | missing | seed | soft labels | precision | recall | confusion anchors | recalibrated |',
+        '|' + ' --- |' * 8, *lines])
 
 
 def plot(summary: List[dict], path: str) -> None:

@@ -51,6 +51,24 @@ def last_metrics(work_dir: str, required: str = 'coco/bbox_mAP') -> Optional[Dic
     return None
 
 
+def log_means(work_dir: str, prefixes: Sequence[str]) -> Dict[str, float]:
+    """Mean over the logged training iterations of each scalar whose name starts with one of ``prefixes``
+    (e.g. ``sasl_soft_labels``), from the newest run in the work dir; empty when there is none."""
+    runs = sorted(glob.glob(osp.join(work_dir, '2*', 'vis_data', 'scalars.json')), reverse=True)
+    values: Dict[str, list] = {}
+    if runs:
+        with open(runs[0], encoding='utf-8') as f:
+            for line in f:
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut off by a crash
+                for key, value in row.items():
+                    if key.startswith(tuple(prefixes)):
+                        values.setdefault(key, []).append(float(value))
+    return {key: sum(v) / len(v) for key, v in values.items()}
+
+
 def mean_std(values: Sequence[float]) -> Dict[str, float]:
     """Mean and sample standard deviation (0 for one value) of ``values``."""
     mean = sum(values) / len(values)

@@ -34,9 +34,11 @@ def main():
         raise UserInputError('--batch and --boxes must be >= 1 and --size at least 64 x 64')
     print('| seed | head | logit mean | logit std | rpn_conv grad | loss_rpn_cls |')
     print('| --- | --- | --- | --- | --- | --- |')
+    results = []
     for seed in args.seeds:
         result = head_start(args.reference, args.candidate, args.size, args.batch, args.boxes, seed,
                             args.reference_options, args.candidate_options)
+        results.append(result)
         for name in ('reference', 'candidate'):
             row = result[name]
             print(f'| {seed} | {name} | {row["logit_mean"]:.4f} | {row["logit_std"]:.4f} | '
@@ -44,6 +46,11 @@ def main():
         ratio = result['ratio']
         print(f'| {seed} | candidate / reference | | {ratio["logit_std"]:.2f} | '
               f'{ratio["rpn_conv_grad"]:.2f} | {ratio["loss_rpn_cls"]:.2f} |')
+    if len(results) > 1:  # the ratio of the means: what tests/test_sasl_rpn_head.py checks
+        means = {key: sum(r['candidate'][key] for r in results) / sum(r['reference'][key] for r in results)
+                 for key in ('logit_std', 'rpn_conv_grad', 'loss_rpn_cls')}
+        print(f'| all | mean candidate / mean reference | | {means["logit_std"]:.2f} | '
+              f'{means["rpn_conv_grad"]:.2f} | {means["loss_rpn_cls"]:.2f} |')
 
 
 if __name__ == '__main__':

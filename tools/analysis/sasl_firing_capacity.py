@@ -28,6 +28,9 @@ def main():
     head = model.rpn_head
     if not hasattr(head, 'threshold'):
         raise UserInputError(f'{args.config}: model.rpn_head is {type(head).__name__}, not SASLRPNHead')
+    if head.norm != 'l2':  # unnormalised dot products are unbounded: any number of keys can reach t
+        raise UserInputError(f"{args.config}: model.rpn_head.norm is {head.norm!r}; the bound holds for "
+                             "norm='l2' only")
     groups = keys_per_group(model, batches, head.scope)
     rows = firing_capacity(groups, head.threshold, head.temperature)
     limit = max_keys_to_fire(head.threshold, head.temperature)

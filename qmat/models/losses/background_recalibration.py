@@ -13,11 +13,11 @@ Read from the authors' code (github.com/Dwrety/mmdetection-selective-iou,
 Defaults are those of the authors' ``configs/BRL/brl_retinanet_r50_fpn_coco_50p.py``: gamma_1 = gamma_2 = 2,
 alpha = 0.25, thresh = 0.5, beta = 1 (their CUDA op's own default thresh is 0.05).
 
-Where it is applied differs: the authors' RetinaNet uses it, with loss weight 0.1, only on the anchors that
-their ``SelectiveIoUAssigner`` puts in a "confusion" IoU band (``neg_iou_thr=(0.1, 0.4)``,
-``confuse_iou_thr=0.1``), and plain focal loss elsewhere. qmat's BRL configs use it as the RPN's objectness
-loss on every anchor mmdet's sampler picks (weight 1), where SASL-RPN acts, so that the two compete on the
-same anchors.
+The authors apply it with loss weight 0.1 only to the "confusion" anchors, those whose IoU with every
+annotation is below ``confuse_iou_thr=0.1`` (their ``SelectiveIoUAssigner`` marks them
+``assigned_gt_inds = -2``): far from every annotated object, where an unannotated one may be. Positives
+and the normal negatives (IoU in [0.1, 0.4) with the nearest annotation) take the plain focal loss, and
+no anchor is sampled. :class:`~qmat.models.dense_heads.BRLRPNHead` does the same on the RPN.
 """
 from typing import Optional
 
