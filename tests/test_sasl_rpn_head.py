@@ -331,47 +331,49 @@ def test_starts_like_rpn_head(reference, candidate, check_old):
         assert np.mean([r['ratio']['rpn_conv_grad'] for r in runs]) < 0.5
 
 
-# two DDP ranks, two images each: labels (0 positive, 1 background), per-anchor instance ids, embeddings
+# two DDP ranks, two images each: labels (0 positive, 1 background), per-anchor instance ids
 RANKS = [(torch.tensor([[0, 0, 1, 1, 1], [0, 1, 1, 1, 1]]),
           torch.tensor([[0, 1, -1, -1, -1], [0, -1, -1, -1, -1]])),
          (torch.tensor([[1, 0, 1, 0, 1], [0, 0, 0, 1, 1]]),
           torch.tensor([[-1, 0, -1, 0, -1], [0, 0, 1, -1, -1]]))]
-RANK_EMBEDS = torch.randn(2, 2, 5, 3, generator=torch.Generator().manual_seed(0))
+NO_POSITIVES = (torch.ones(2, 5, dtype=torch.long), torch.full((2, 5), -1))  # a rank with no key at all
 BATCH_HEAD = dict(threshold=0.3, temperature=0.5, scope='batch', background=True)
 
 
-def _batch_scope_rank(rank, port, keys, out):
+def _batch_scope_rank(rank, port, keys, ranks, embeds, out):
     import torch.distributed as dist
     dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=2)
     try:
-        labels, instances = RANKS[rank]
-        _, best = make_head(keys=keys, **BATCH_HEAD).soft_targets(labels, torch.ones(2, 5), RANK_EMBEDS[rank],
+        labels, instances = ranks[rank]
+        _, best = make_head(keys=keys, **BATCH_HEAD).soft_targets(labels, torch.ones(2, 5), embeds[rank],
                                                                   instances)
         torch.save(best, f'{out}/rank{rank}.pt')
     finally:
         dist.destroy_process_group()
 
 
-@pytest.mark.parametrize('keys', ['anchors', 'instances'])
-def test_batch_scope_attends_to_the_keys_of_every_ddp_rank(keys, tmp_path):
+@pytest.mark.parametrize('keys,ranks', [('anchors', RANKS), ('instances', RANKS),
+                                        ('anchors', [RANKS[0], NO_POSITIVES])],
+                         ids=['anchors', 'instances', 'a rank without keys'])
+def test_batch_scope_attends_to_the_keys_of_every_ddp_rank(keys, ranks, tmp_path):
     """Two gloo processes: each rank's negatives get what one process gets with all four images."""
     import socket
 
     import torch.multiprocessing as mp
+    embeds = torch.randn(2, 2, 5, 3, generator=torch.Generator().manual_seed(0))
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         port = s.getsockname()[1]
-    mp.spawn(_batch_scope_rank, args=(port, keys, str(tmp_path)), nprocs=2)
-    labels = torch.cat([labels for labels, _ in RANKS])
-    instances = torch.cat([instances for _, instances in RANKS])
-    _, whole = make_head(keys=keys, **BATCH_HEAD).soft_targets(labels, torch.ones(4, 5),
-                                                               RANK_EMBEDS.reshape(4, 5, 3), instances)
+    mp.spawn(_batch_scope_rank, args=(port, keys, ranks, embeds, str(tmp_path)), nprocs=2)
+    labels, instances = (torch.cat([rank[i] for rank in ranks]) for i in range(2))
+    head = make_head(keys=keys, **BATCH_HEAD)
+    _, whole = head.soft_targets(labels, torch.ones(4, 5), embeds.reshape(4, 5, 3), instances)
     for rank in range(2):
         torch.testing.assert_close(torch.load(tmp_path / f'rank{rank}.pt'), whole[2 * rank:2 * rank + 2])
-    alone, _ = RANKS[0]  # one rank's own batch gives other values: the gathering matters
-    _, local = make_head(keys=keys, **BATCH_HEAD).soft_targets(alone, torch.ones(2, 5), RANK_EMBEDS[0],
-                                                               RANKS[0][1])
-    assert not torch.allclose(local, whole[:2])
+    # one rank's own batch gives other values: the gathering matters
+    labels, instances = ranks[1]
+    _, local = head.soft_targets(labels, torch.ones(2, 5), embeds[1], instances)
+    assert not torch.allclose(local, whole[2:])
 
 
 def _samples(gts, metas):

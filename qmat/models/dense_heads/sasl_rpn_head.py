@@ -56,7 +56,7 @@ def gather_rows(rows: Tensor) -> Tensor:
     if get_world_size() == 1:
         return rows
     sizes = [int(size) for size in all_gather(torch.tensor([len(rows)], device=rows.device))]
-    padded = rows.new_zeros(max(sizes), rows.shape[1])
+    padded = rows.new_zeros(max(max(sizes), 1), rows.shape[1])  # (no empty tensors through the collective)
     padded[:len(rows)] = rows
     return torch.cat([part[:size] for part, size in zip(all_gather(padded), sizes)])
 
