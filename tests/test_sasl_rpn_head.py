@@ -13,27 +13,41 @@ from qmat.models import SASLRPNHead
 STRIDES = [4, 8, 16, 32, 64]
 
 
+# a small RPN head: 8 channels, 3 anchors per location on 5 levels, a sampler of 64 anchors per image
+RPN_HEAD = dict(
+    in_channels=8, feat_channels=8,
+    anchor_generator=dict(type='AnchorGenerator', scales=[2], ratios=[0.5, 1.0, 2.0], strides=STRIDES),
+    bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[0.0] * 4, target_stds=[1.0] * 4),
+    loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
+    loss_bbox=dict(type='L1Loss', loss_weight=1.0),
+    train_cfg=ConfigDict(
+        assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.7, neg_iou_thr=0.3, min_pos_iou=0.3,
+                      match_low_quality=True, ignore_iof_thr=-1),
+        sampler=dict(type='RandomSampler', num=64, pos_fraction=0.5, neg_pos_ub=-1,
+                     add_gt_as_proposals=False),
+        allowed_border=-1, pos_weight=-1, debug=False),
+    test_cfg=ConfigDict(nms_pre=100, max_per_img=20, nms=dict(type='nms', iou_threshold=0.7),
+                        min_bbox_size=0))
+
+
 def make_head(**kwargs):
     register_all_modules()
-    cfg = dict(
-        in_channels=8, feat_channels=8, embed_dims=4,
-        anchor_generator=dict(type='AnchorGenerator', scales=[2], ratios=[0.5, 1.0, 2.0], strides=STRIDES),
-        bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[0.0] * 4, target_stds=[1.0] * 4),
-        loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
-        loss_bbox=dict(type='L1Loss', loss_weight=1.0),
-        train_cfg=ConfigDict(
-            assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.7, neg_iou_thr=0.3, min_pos_iou=0.3,
-                          match_low_quality=True, ignore_iof_thr=-1),
-            sampler=dict(type='RandomSampler', num=64, pos_fraction=0.5, neg_pos_ub=-1,
-                         add_gt_as_proposals=False),
-            allowed_border=-1, pos_weight=-1, debug=False),
-        test_cfg=ConfigDict(nms_pre=100, max_per_img=20, nms=dict(type='nms', iou_threshold=0.7),
-                            min_bbox_size=0))
-    cfg.update(kwargs)
     torch.manual_seed(0)
-    head = SASLRPNHead(**cfg)
+    head = SASLRPNHead(**{**RPN_HEAD, 'embed_dims': 4, **kwargs})
     head.init_weights()
     return head
+
+
+def hard_bce(head, outs, gts, metas):
+    """The plain RPN objectness loss (hard targets) on the anchors sampled after ``manual_seed(1)``."""
+    torch.manual_seed(1)
+    anchors, valid = head.get_anchors([s.shape[-2:] for s in outs[0]], metas, device='cpu')
+    labels, weights, _, _, avg_factor, _ = head.get_targets(anchors, valid, gts, metas)
+    labels, weights = torch.cat(labels, 1), torch.cat(weights, 1)
+    scores = torch.cat([s.permute(0, 2, 3, 1).reshape(len(metas), -1) for s in outs[0]], 1)
+    sampled = weights > 0
+    return F.binary_cross_entropy_with_logits(scores[sampled], (labels[sampled] == 0).float(),
+                                              reduction='sum') / avg_factor
 
 
 def inputs(size=64, batch=2):
@@ -113,15 +127,7 @@ def test_loss_equals_hard_bce_when_nothing_reaches_the_threshold():
     torch.manual_seed(1)
     losses = head.loss_by_feat(*outs, gts, metas)
     assert losses['sasl_soft_labels'] == 0
-    torch.manual_seed(1)  # the same sampled anchors
-    anchors, valid = head.get_anchors([s.shape[-2:] for s in outs[0]], metas, device='cpu')
-    labels, weights, _, _, avg_factor, _ = head.get_targets(anchors, valid, gts, metas)
-    labels, weights = torch.cat(labels, 1), torch.cat(weights, 1)
-    scores = torch.cat([s.permute(0, 2, 3, 1).reshape(2, -1) for s in outs[0]], 1)
-    sampled = weights > 0
-    expected = F.binary_cross_entropy_with_logits(scores[sampled], (labels[sampled] == 0).float(),
-                                                  reduction='sum') / avg_factor
-    torch.testing.assert_close(losses['loss_rpn_cls'], expected)
+    torch.testing.assert_close(losses['loss_rpn_cls'], hard_bce(head, outs, gts, metas))
 
 
 def test_soft_labels_fire_and_carry_no_gradient():
@@ -258,15 +264,7 @@ def test_without_soft_labels_it_is_the_plain_loss():
     torch.manual_seed(1)
     losses = head.loss_by_feat(*outs, gts, metas)
     assert set(losses) == {'loss_rpn_cls', 'loss_rpn_bbox'}
-    torch.manual_seed(1)
-    anchors, valid = head.get_anchors([s.shape[-2:] for s in outs[0]], metas, device='cpu')
-    labels, weights = (torch.cat(t, 1) for t in head.get_targets(anchors, valid, gts, metas)[:2])
-    avg_factor = head.get_targets(anchors, valid, gts, metas)[4]
-    scores = torch.cat([s.permute(0, 2, 3, 1).reshape(2, -1) for s in outs[0]], 1)
-    sampled = weights > 0
-    expected = F.binary_cross_entropy_with_logits(scores[sampled], (labels[sampled] == 0).float(),
-                                                  reduction='sum') / avg_factor
-    torch.testing.assert_close(losses['loss_rpn_cls'], expected)
+    torch.testing.assert_close(losses['loss_rpn_cls'], hard_bce(head, outs, gts, metas))
 
 
 def test_assigned_key_pool_takes_the_positives_the_sampler_left_out():
