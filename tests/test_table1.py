@@ -112,7 +112,7 @@ def test_cpu_scale_is_a_study_per_material_with_its_own_data_and_records(tmp_pat
     assert graphene.fingerprint(config, {}) == Study().fingerprint(config, {})
 
 
-def test_cpu_scale_has_every_method_and_the_paper_formula_at_each_threshold():
+def test_cpu_scale_has_every_method_and_the_literal_reading_at_each_threshold():
     from qmat.engine import load_config
     from qmat.evaluation.table1 import CPU_METHODS
     assert set(CPU_METHODS) == set(METHODS)

@@ -111,8 +111,9 @@ def synthetic_caption(seeds: Sequence[int]) -> str:
     study = Study()  # the sizes and the drop policy that synthetic_study keeps
     return (f'CPU scale: per material a synthetic set of {study.train} training and {study.val} validation '
             f'images of 256 x 256, {CPU_MISSING:.0%} of the training flakes unannotated (`{study.policy}` '
-            "policy, drawn per seed); the CPU-sized 250-iteration configs (configs/synthetic/), SASL in the "
-            f"paper's formula; seeds {list(seeds)}; {platform.machine()}, {os.cpu_count()} CPU cores. "
+            'policy, drawn per seed); the CPU-sized 250-iteration configs (configs/synthetic/), SASL in the '
+            f'literal reading of Eq. 5; seeds {list(seeds)}; {platform.machine()}, {os.cpu_count()} CPU '
+            'cores. '
             'Percent, mean ± std over the finished seeds. Validation annotations are complete.')
 
 

@@ -45,7 +45,7 @@ def attention_soft_labels(neg_embeds: torch.Tensor, pos_embeds: torch.Tensor, th
         neg_embeds: [N_neg, D] embeddings of the negative anchors.
         pos_embeds: [N_pos, D] embeddings of the positive anchors (or of per-instance prototypes).
         threshold: t in [0, 1] (0 returns max_j A_ij of every negative).
-        temperature: tau > 0 (the paper's formula: 1).
+        temperature: tau > 0 (the literal reading: 1).
         background: Optional [M, D] extra keys that compete for the attention.
         norm: Eq. 5's Norm, see :func:`attention`.
 
