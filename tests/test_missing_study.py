@@ -134,6 +134,22 @@ def test_recovery_pairs_seeds_and_divides_mean_gain_by_mean_loss():
     assert '| sasl | 50% | 2 | 8.0 ± 2.8 | 4.0 ± 2.8 | 0.50 |' in table and '| ohem | 50% | 1 |' in table
 
 
+def test_report_leaves_out_rows_without_runs_and_counts_what_is_missing():
+    from qmat.evaluation.missing_study import Study, report, summarize
+    study = Study(methods=('baseline', 'sasl-t0.8', 'oracle-rpn'), fractions=(0.0, 0.5), seeds=(0, 1))
+    metrics = {key: 0.25 for key in ('coco/bbox_mAP', 'coco/segm_mAP', 'AR@100')}
+    results = [dict(method='baseline', fraction=f, seed=s, metrics=metrics)
+               for f in (0.0, 0.5) for s in (0, 1)]
+    results.append(dict(method='sasl-t0.8', fraction=0.5, seed=0, metrics=metrics))
+    text = report(summarize(results, study), study)
+    # 10 runs in the matrix (the oracle not at 0 %), 5 recorded
+    assert '5 runs of the matrix have no record yet' in text
+    assert '| baseline | 0% | 2 |' in text and '| sasl-t0.8 | 50% | 1 |' in text
+    assert '| sasl-t0.8 | 0% |' not in text and '| oracle-rpn |' not in text
+    complete = Study(methods=('baseline',), fractions=(0.0, 0.5), seeds=(0, 1))
+    assert 'no record yet' not in report(summarize(results[:4], complete), complete)
+
+
 def test_average_recall_matches_one_to_one():
     from qmat.evaluation.missing_study import average_recall, matched_ious
     # two annotations, one proposal on both: only one of them is covered

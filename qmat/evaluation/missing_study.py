@@ -379,16 +379,19 @@ def report(summary: List[dict], study: Study) -> str:
     """The study's markdown table (percent), with the data, policy, seeds and machine in its caption."""
     from .runs import format_cell
 
+    missing = sum(len(study.seeds) - len(row['seeds']) for row in summary)
     lines = [f'Synthetic set {study.data}: {study.train} training and {study.val} validation images of '
              f'256 x 256; training annotations removed by the `{study.policy}` policy; seeds '
              f'{list(study.seeds)}; {platform.machine()}, {os.cpu_count()} CPU cores. Percent, mean ± std '
              'over the finished seeds.'
              + (' The oracle rows are diagnostics, not methods: they know the removed flakes (not run at '
                 '0 %, where they are the baseline).'
-                if set(ORACLES) & set(study.methods) else ''), '',
+                if set(ORACLES) & set(study.methods) else '')
+             + (f' {missing} runs of the matrix have no record yet; rows without any are left out.'
+                if missing else ''), '',
              '| method | missing | seeds | ' + ' | '.join(name for name, _ in STUDY_COLUMNS) + ' |',
              '|' + ' --- |' * (3 + len(STUDY_COLUMNS))]
-    for row in summary:
+    for row in filter(lambda row: row['seeds'], summary):
         cells = [format_cell(row['columns'][key]) for _, key in STUDY_COLUMNS]
         lines.append(f'| {row["method"]} | {row["fraction"]:.0%} | {len(row["seeds"])} | '
                      + ' | '.join(cells) + ' |')
@@ -474,33 +477,39 @@ def rule_report(results: List[dict]) -> str:
     if not lines:
         return ''
     return '\n'.join([
-        'What the rules did in training, per batch (one iteration), means over the logged iterations: '
-        "SASL's soft labels with their precision and recall against the removed flakes, BRL's confusion "
-        'anchors and those it pushed up (the mirrored branch).', '',
+        'What the rules did in training, per batch (one iteration), averaged over the logged iterations '
+        "(mmengine logs these counts' value at the logging iteration, not a window mean): SASL's soft "
+        "labels with their precision and recall against the removed flakes, BRL's confusion anchors and "
+        'those it pushed up (the mirrored branch).', '',
         '| method | missing | seed | soft labels | precision | recall | confusion anchors | recalibrated |',
         '|' + ' --- |' * 8, *lines])
 
 
 def plot(summary: List[dict], path: str) -> None:
-    """bbox and segm AP against the missing fraction, one line per method (error bars: std over seeds)."""
+    """bbox and segm AP against the missing fraction, one line per method (error bars: std over seeds;
+    dashed: a single seed), the legend beside the two panels."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    figure, axes = plt.subplots(1, 2, figsize=(13, 4.5))
     methods = list(dict.fromkeys(row['method'] for row in summary))
+    colours = plt.get_cmap('tab20').colors
     for axis, (title, key) in zip(axes, (('bbox AP', 'coco/bbox_mAP'), ('segm AP', 'coco/segm_mAP'))):
-        for method in methods:
+        for i, method in enumerate(methods):
             rows = [r for r in summary if r['method'] == method and r['columns'][key]]
             if rows:
+                single = all(r['columns'][key]['n'] < 2 for r in rows)
                 axis.errorbar([100 * r['fraction'] for r in rows],
                               [100 * r['columns'][key]['mean'] for r in rows],
                               yerr=[100 * r['columns'][key]['std'] for r in rows], marker='o', capsize=3,
-                              label=method)
+                              color=colours[i % len(colours)], linestyle='--' if single else '-',
+                              label=method + (' (1 seed)' if single else ''))
         axis.set(title=title, xlabel='training annotations missing (%)', ylabel='AP (%)')
         axis.grid(alpha=0.3)
-    axes[0].legend()
-    figure.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc='center right', fontsize='small')
+    figure.tight_layout(rect=(0, 0, 0.8, 1))
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     figure.savefig(path, dpi=120)
     plt.close(figure)
