@@ -222,6 +222,23 @@ def test_negatives_on_removed_needs_ignored_instances(synthetic_root, random_che
     assert_one_line_error(result, 'no image carried ignored (removed) instances', '--keep-as-ignored')
 
 
+def test_head_start_tool_prints_each_seed_and_the_ratio_of_the_means():
+    sasl = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
+    result = run_tool('tools/analysis/head_start.py', SYNTHETIC_CONFIG, sasl, '--seeds', '0', '1',
+                      '--size', '128', '128')
+    assert_ok(result)
+    rows = [[cell.strip() for cell in line.split('|')[1:-1]] for line in result.stdout.splitlines()
+            if line.startswith('| ') and '---' not in line][1:]
+    heads = [(seed, head) for seed, head, *_ in rows]
+    assert heads == [(seed, head) for seed in '01' for head in ('reference', 'candidate', 'candidate / reference')
+                     ] + [('all', 'mean candidate / mean reference')]
+    reference = [float(r[3]) for r in rows if r[1] == 'reference']
+    candidate = [float(r[3]) for r in rows if r[1] == 'candidate']
+    assert float(rows[-1][3]) == pytest.approx(sum(candidate) / sum(reference), abs=0.01)  # logit std
+    assert_one_line_error(run_tool('tools/analysis/head_start.py', SYNTHETIC_CONFIG, sasl, '--batch', '0'),
+                          '--batch')
+
+
 @pytest.mark.slow
 def test_sasl_benchmark_prints_the_ratio():
     sasl = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
