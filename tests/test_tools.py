@@ -230,8 +230,9 @@ def test_head_start_tool_prints_each_seed_and_the_ratio_of_the_means():
     rows = [[cell.strip() for cell in line.split('|')[1:-1]] for line in result.stdout.splitlines()
             if line.startswith('| ') and '---' not in line][1:]
     heads = [(seed, head) for seed, head, *_ in rows]
-    assert heads == [(seed, head) for seed in '01' for head in ('reference', 'candidate', 'candidate / reference')
-                     ] + [('all', 'mean candidate / mean reference')]
+    per_seed = ('reference', 'candidate', 'candidate / reference')
+    summary = ('all', 'mean candidate / mean reference')
+    assert heads == [(seed, head) for seed in '01' for head in per_seed] + [summary]
     reference = [float(r[3]) for r in rows if r[1] == 'reference']
     candidate = [float(r[3]) for r in rows if r[1] == 'candidate']
     assert float(rows[-1][3]) == pytest.approx(sum(candidate) / sum(reference), abs=0.01)  # logit std
