@@ -1,24 +1,14 @@
-import os
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
+from helpers import REPO
 
 from qmat.datasets import SceneConfig, generate_dataset
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # Small images with a few flakes: enough for every code path, quick to train on.
 TINY_SCENE = SceneConfig(image_size=(128, 128), flakes=(2, 5), radius=(4.0, 24.0), bulk=(0, 1), dust=(0, 5))
 SYNTHETIC_CONFIG = osp.join(REPO, 'configs', 'synthetic', 'mask-rcnn_r18_fpn_250i_synthetic.py')
-
-
-def run_tool(*args, timeout=900, env=None):
-    """Run ``python tools/<args>`` (or ``bash tools/<x>.sh``) from the repository root, as a user would."""
-    command = ['bash', *args] if args[0].endswith('.sh') else [sys.executable, *args]
-    full_env = dict(os.environ, PYTHONUNBUFFERED='1', PYTHON=sys.executable, **(env or {}))
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=full_env)
 
 
 def tiny_run_options(data_root, max_iters, checkpoint_interval=None, workers=0):

@@ -4,7 +4,7 @@ import os.path as osp
 
 import pytest
 import torch
-from conftest import REPO
+from helpers import REPO
 from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
@@ -74,8 +74,10 @@ def test_sasl_configs_change_only_the_rpn_head(material, threshold):
     assert sasl.model.rpn_head.type == 'SASLRPNHead' and sasl.model.rpn_head.threshold == threshold
     register_all_modules()
     head = MODELS.build(sasl.model.rpn_head)  # the literal reading of Eq. 5, with the paper's D
-    assert (head.embed_dims, head.norm, head.keys, head.key_pool, head.background, head.temperature,
-            head.scope, head.soft_labels) == (256, 'l2', 'anchors', 'sampled', False, 1.0, 'image', True)
+    rule = head.rule
+    assert (head.embed_dims, rule.threshold, rule.norm, rule.keys, rule.key_pool, rule.background,
+            rule.temperature, rule.scope, head.soft_labels) == (
+                256, threshold, 'l2', 'anchors', 'sampled', False, 1.0, 'image', True)
     sasl_dict, baseline_dict = sasl.to_dict(), baseline.to_dict()
     for cfg in (sasl_dict, baseline_dict):
         cfg['model'].pop('rpn_head')

@@ -2,7 +2,7 @@
 import os.path as osp
 import re
 
-from conftest import REPO
+from helpers import REPO
 
 
 def readme_commands():

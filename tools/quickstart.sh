@@ -14,10 +14,10 @@ WORK=${QMAT_DEMO_WORK:-work_dirs/quickstart}
 MISSING=annotations/instances_train2019_missing30.json
 
 echo "[quickstart] generating synthetic flakes in $DATA"
-"$PY" tools/generate_synthetic.py "$DATA" --train 64 --val 16 --size 256 256 --workers 2
+"$PY" tools/data_tools/generate_synthetic.py "$DATA" --train 64 --val 16 --size 256 256 --workers 2
 echo "[quickstart] removing 30 % of the training annotations (small, thin and faint flakes first)"
 # kept as ignored instances: training does not see them, the log counts the soft labels that land on them
-"$PY" tools/drop_annotations.py "$DATA/annotations/instances_train2019.json" "$DATA/$MISSING" \
+"$PY" tools/data_tools/drop_annotations.py "$DATA/annotations/instances_train2019.json" "$DATA/$MISSING" \
     --fraction 0.3 --policy annotator --seed 0 --keep-as-ignored
 echo "[quickstart] training $CONFIG on the CPU (work dir $WORK)"
 "$PY" tools/train.py "$CONFIG" --work-dir "$WORK" --data-root "$DATA" \

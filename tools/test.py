@@ -8,7 +8,7 @@ import os
 from mmengine.config import DictAction
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and evaluate) a qmat/mmdet detector')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -54,8 +54,8 @@ def default_tta(cfg):
     cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     from mmdet.engine.hooks.utils import trigger_visualization_hook
     from mmdet.evaluation import DumpDetResults
 

@@ -6,11 +6,14 @@ micrometres, centroid and optical contrast. Images larger than ``tile`` are cut 
 (:mod:`qmat.apis.tiling`); each flake is kept from the one tile whose core holds its centre, and
 overlapping detections of one flake from neighbouring tiles are reduced to one.
 """
+import os.path as osp
 from typing import List, Optional, Union
 
 import mmcv
 import numpy as np
 import pycocotools.mask as mask_utils
+
+from qmat.utils import UserInputError
 
 from .measure import window_flake_measurements
 from .tiling import cross_window_duplicates, cut_by_edge, in_core, tile_windows
@@ -28,6 +31,9 @@ class FlakeHunter:
         material: Material name written on every flake (the classes are thickness classes).
         tile: Tile size in pixels for large images (None: the whole image at once).
         overlap: Pixels shared by neighbouring tiles; at least the largest flake's size.
+
+    Raises:
+        UserInputError: A file does not exist or a value is out of range (a ValueError, named in one line).
     """
 
     def __init__(self, config: str, checkpoint: str, device: str = 'cpu', score_thr: float = 0.3,
@@ -35,10 +41,15 @@ class FlakeHunter:
                  tile: Optional[int] = None, overlap: int = 256) -> None:
         from mmdet.apis import init_detector
 
+        for path, what in ((config, 'config'), (checkpoint, 'checkpoint')):
+            if not osp.isfile(path):
+                raise UserInputError(f'{what} {path} does not exist')
         if not 0 <= score_thr <= 1:
-            raise ValueError(f'score_thr must be in [0, 1], got {score_thr}')
+            raise UserInputError(f'score_thr must be in [0, 1], got {score_thr}')
+        if microns_per_pixel is not None and not microns_per_pixel > 0:
+            raise UserInputError(f'microns_per_pixel must be > 0, got {microns_per_pixel}')
         if tile is not None and not 0 <= overlap < tile:
-            raise ValueError(f'tiling needs 0 <= overlap < tile, got overlap {overlap} and tile {tile}')
+            raise UserInputError(f'tiling needs 0 <= overlap < tile, got overlap {overlap} and tile {tile}')
         self.model = init_detector(config, checkpoint, device=device)
         # Detections under score_thr are dropped anyway: filtered before the mask head, they cost no mask
         # prediction and no full-size paste (most of a tile's 100 detections on the CPU). NMS and the
@@ -89,13 +100,13 @@ class FlakeHunter:
         """Flakes of one micrograph (a path, or a BGR array as mmcv reads it), best score first.
 
         Raises:
-            ValueError: The file cannot be read as an image.
+            UserInputError: The file cannot be read as an image.
         """
         path = image if isinstance(image, str) else None
         if path is not None:
             image = mmcv.imread(path)
             if image is None:
-                raise ValueError(f'{path}: not a readable image')
+                raise UserInputError(f'{path}: not a readable image')
         height, width = image.shape[:2]
         detections = self.detect(image)
         occupied = np.zeros((height, width), bool)

@@ -1,8 +1,9 @@
 """The layout of the paper's data (configs/_base_/datasets/flake_instance.py) and a writer for it."""
-import json
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
+
+from qmat.utils import dump_json
 
 YEAR = '2019'  # Masubuchi et al.'s file names: instances_train2019.json, images in train2019/
 
@@ -66,8 +67,5 @@ class CocoSplitWriter:
     def write(self) -> str:
         coco = dict(info=self.info, images=self.images, annotations=self.annotations,
                     categories=self.categories)
-        tmp = self.paths['ann_file'] + '.tmp'
-        with open(tmp, 'w', encoding='utf-8') as f:
-            json.dump(coco, f)
-        os.replace(tmp, self.paths['ann_file'])  # never leave a half-written annotation file
+        dump_json(coco, self.paths['ann_file'])  # never a half-written annotation file
         return self.paths['ann_file']

@@ -8,14 +8,15 @@ a record lists exactly which instances were removed, so that a benchmark can cou
 trained model recovers.
 """
 import copy
-import json
 import os
 import os.path as osp
 from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 
-from qmat.utils.errors import UserInputError
+from qmat.utils import UserInputError, dump_json
+
+from .coco_file import check_coco_file
 
 
 def _uniform(annotations: List[dict], names: Dict[int, str]) -> np.ndarray:
@@ -108,8 +109,6 @@ def write_dropped(src: str, dst: str, fraction: float, policy: str, seed: int,
     Returns:
         (record path, instances kept, instances removed).
     """
-    from qmat.engine.config import check_coco_file
-
     if osp.abspath(src) == osp.abspath(dst):
         raise UserInputError(
             f'the output {dst} must differ from the input: the complete file is the ground truth')
@@ -123,7 +122,5 @@ def write_dropped(src: str, dst: str, fraction: float, policy: str, seed: int,
     record_path = removal_record_path(dst)
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
     for path, content in ((dst, kept), (record_path, record)):
-        with open(path + '.tmp', 'w', encoding='utf-8') as f:
-            json.dump(content, f)
-        os.replace(path + '.tmp', path)
+        dump_json(content, path)
     return record_path, len(coco['annotations']) - len(removed), len(removed)

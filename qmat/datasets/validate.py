@@ -7,7 +7,7 @@ from typing import List, Optional, Sequence
 import cv2
 from pycocotools import mask as mask_utils
 
-from qmat.engine.config import check_coco_file
+from .coco_file import check_coco_file
 
 
 @dataclass(frozen=True)

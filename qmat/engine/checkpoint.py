@@ -28,13 +28,11 @@ from mmengine.hooks import Hook
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
+from qmat.utils.errors import UnsafeCheckpointError
+
 # HistoryBuffer pickles its class-level statistics methods by name (see HistoryBuffer.__getstate__).
 HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
 PLAIN_BUFFER_TAG = '__qmat_history_buffer__'
-
-
-class UnsafeCheckpointError(RuntimeError):
-    """A checkpoint holds something other than tensors and allow-listed types."""
 
 
 def history_buffer_statistic(owner: Any, name: str) -> Callable:

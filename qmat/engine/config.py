@@ -3,15 +3,13 @@
 A missing config, a data root without its annotation file or a file that is not COCO json would otherwise
 surface deep inside mmengine as a traceback; these checks turn them into one line that names the path.
 """
-import json
 import os.path as osp
 from typing import Iterator, List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
 
+from qmat.datasets.coco_file import check_coco_file
 from qmat.utils.errors import UserInputError
-
-COCO_KEYS = ('images', 'annotations', 'categories')
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
@@ -76,32 +74,6 @@ def _default_classes(dataset_type) -> Optional[Sequence[str]]:
 
 def _join(data_root: Optional[str], path: str) -> str:
     return path if not data_root or osp.isabs(path) else osp.join(data_root, path)
-
-
-def check_coco_file(path: str, classes: Optional[Sequence[str]] = None, what: str = 'annotation') -> dict:
-    """Check that ``path`` is COCO json and, if ``classes`` is given, that it defines each class.
-
-    Returns:
-        The parsed json.
-    """
-    if not osp.isfile(path):
-        raise UserInputError(f'{what} file {path} does not exist')
-    try:
-        with open(path, encoding='utf-8') as f:
-            coco = json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise UserInputError(f'{what} file {path} is not valid JSON: {error}') from None
-    missing = [key for key in COCO_KEYS if not isinstance(coco, dict) or not isinstance(coco.get(key), list)]
-    if missing:
-        raise UserInputError(f'{what} file {path} is not COCO json: no list under {", ".join(missing)}')
-    if classes:
-        names = [str(cat.get('name')) for cat in coco['categories'] if isinstance(cat, dict)]
-        unknown = [name for name in classes if name not in names]
-        if unknown:
-            raise UserInputError(
-                f'{what} file {path} has no categories named {unknown} (it has {names}); '
-                'set metainfo.classes in the dataset config to the names the file uses')
-    return coco
 
 
 def check_dataset_files(cfg: Config, splits: Sequence[str]) -> List[str]:

@@ -1,3 +1,6 @@
-from .soft_label_audit import Variant, audit_soft_labels, audit_table, roc_auc, variant_grid
+from .functional import average_recall, matched_ious
+from .metrics import ProposalRecallMetric, RecoveredFlakesMetric, read_removed
+from .soft_label_audit import audit_soft_labels, audit_table, roc_auc, variant_grid
 
-__all__ = ['Variant', 'audit_soft_labels', 'audit_table', 'roc_auc', 'variant_grid']
+__all__ = ['average_recall', 'matched_ious', 'ProposalRecallMetric', 'RecoveredFlakesMetric', 'read_removed',
+           'audit_soft_labels', 'audit_table', 'roc_auc', 'variant_grid']

@@ -1,11 +1,11 @@
 """Where missing annotations reach the training losses: per stage of Mask R-CNN, the share of the sampled
 background that lies on unannotated flakes.
 
-The RPN samples its negatives among all anchors, nearly all of them background; the R-CNN stage samples
-among the proposals, which the RPN concentrates on objects, unannotated flakes included. A training set
-written by ``tools/drop_annotations.py --keep-as-ignored`` keeps the removed flakes as ignored instances,
-so each sampled negative can be checked: it "lies on a removed flake" when its IoU with one reaches the
-stage assigner's ``neg_iou_thr`` (complete annotations would not have called it background).
+The RPN samples its negatives among all anchors, nearly all of them background; the R-CNN stage samples among
+the proposals, which the RPN concentrates on objects, unannotated flakes included. A training set written by
+``tools/data_tools/drop_annotations.py --keep-as-ignored`` keeps the removed flakes as ignored instances, so
+each sampled negative can be checked: it "lies on a removed flake" when its IoU with one reaches the stage
+assigner's ``neg_iou_thr`` (complete annotations would not have called it background).
 """
 from typing import Dict, Iterable
 
@@ -14,11 +14,7 @@ import torch
 from mmdet.models.utils import unpack_gt_instances
 from mmengine.structures import InstanceData
 
-from qmat.models.task_modules import reaches_iou
-
-
-def _on_removed(boxes: torch.Tensor, removed: torch.Tensor, iou_thr: float) -> int:
-    return int(reaches_iou(boxes, removed, iou_thr).sum())
+from qmat.models.task_modules import on_removed
 
 
 @torch.no_grad()
@@ -54,16 +50,16 @@ def negatives_on_removed(model: torch.nn.Module, batches: Iterable[dict]) -> Dic
             images += 1
             negatives = rpn_sampling[i].neg_priors
             counts['rpn']['negatives'] += len(negatives)
-            counts['rpn']['on_removed'] += _on_removed(negatives, removed_boxes,
-                                                       rpn.train_cfg['assigner']['neg_iou_thr'])
+            counts['rpn']['on_removed'] += int(on_removed(negatives, removed_boxes,
+                                                          rpn.train_cfg['assigner']).sum())
             candidates = proposals[i]
             candidates.priors = candidates.pop('bboxes')
             assigned = roi.bbox_assigner.assign(candidates, gts[i])  # ignore nothing: as in training
             sampled = roi.bbox_sampler.sample(assigned, candidates, gts[i],
                                               feats=[level[i][None] for level in features])
             counts['rcnn']['negatives'] += len(sampled.neg_priors)
-            counts['rcnn']['on_removed'] += _on_removed(sampled.neg_priors, removed_boxes,
-                                                        model.train_cfg['rcnn']['assigner']['neg_iou_thr'])
+            counts['rcnn']['on_removed'] += int(on_removed(sampled.neg_priors, removed_boxes,
+                                                           model.train_cfg['rcnn']['assigner']).sum())
     for stage in counts.values():
         stage['share'] = stage['on_removed'] / stage['negatives'] if stage['negatives'] else float(np.nan)
         stage['images'] = images

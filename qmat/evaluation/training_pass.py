@@ -1,10 +1,12 @@
 """A trained detector and its training batches, sampled as in training: what the analyses of missing
-annotations (``tools/analysis/*.py``) run over."""
+annotations (``tools/analysis_tools/*.py``) run over."""
 import argparse
 import math
 from typing import Iterator, Optional, Tuple
 
 import torch
+
+from qmat.utils import dump_json, nan_to_none
 
 
 def training_pass(config: str, checkpoint: Optional[str], train_ann: str, data_root: Optional[str] = None,
@@ -58,6 +60,15 @@ def training_pass_parser(description: str, checkpoint: bool = True) -> argparse.
     parser.add_argument('--out', help='write the result as JSON here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser
+
+
+def write_pass_result(args: argparse.Namespace, result: dict) -> None:
+    """With ``--out``, write ``result`` there as JSON (NaN as null) with the pass's config, checkpoint and
+    training file."""
+    if args.out:
+        dump_json(nan_to_none(dict(result, config=args.config, checkpoint=getattr(args, 'checkpoint', None),
+                                   train_ann=args.train_ann)), args.out, indent=1)
+        print(f'written: {args.out}')
 
 
 def training_pass_of(args: argparse.Namespace) -> Tuple[torch.nn.Module, Iterator[dict]]:

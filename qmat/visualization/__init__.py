@@ -1,3 +1,3 @@
-from .browse import browse, contact_sheet, draw_annotations
+from .browse import browse, contact_sheet, draw_item, flake_visualizer
 
-__all__ = ['browse', 'contact_sheet', 'draw_annotations']
+__all__ = ['browse', 'contact_sheet', 'draw_item', 'flake_visualizer']

@@ -1,39 +1,45 @@
 """Pictures of a dataset: its images with the annotated masks and labels, and a contact sheet."""
 import os
 import os.path as osp
+import time
 from typing import List, Optional, Sequence
 
 import cv2
 import numpy as np
-import torch
-from mmdet.structures import DetDataSample
+from mmdet.models.utils import mask2ndarray
+from mmdet.registry import DATASETS
+from mmdet.structures.bbox import BaseBoxes
+from mmdet.utils import register_all_modules
 from mmdet.visualization import DetLocalVisualizer
-from mmengine.structures import InstanceData
-from pycocotools.coco import COCO
 
 from qmat.datasets import FlakeDataset
 
+# what mmdet's tools/analysis_tools/browse_dataset.py draws: the images as loaded, without augmentation
+BROWSE_PIPELINE = [dict(type='LoadImageFromFile'),
+                   dict(type='LoadAnnotations', with_bbox=True, with_mask=True), dict(type='PackDetInputs')]
 
-def draw_annotations(coco: COCO, image_id: int, img_dir: str, visualizer: DetLocalVisualizer,
-                     classes: Sequence[str]) -> np.ndarray:
-    """The image (RGB) with its ground-truth masks, boxes and class names drawn by mmdet's visualizer."""
-    info = coco.imgs[image_id]
-    path = osp.join(img_dir, info['file_name'])
-    image = cv2.imread(path)
-    if image is None:
-        raise OSError(f'cannot read image {path}')
-    anns = coco.loadAnns(coco.getAnnIds(imgIds=[image_id]))
-    names = {cat['id']: cat['name'] for cat in coco.loadCats(coco.getCatIds())}
-    anns = [a for a in anns if names.get(a['category_id']) in classes]
-    gt = InstanceData()
-    boxes = [[x, y, x + w, y + h] for x, y, w, h in (a['bbox'] for a in anns)]
-    gt.bboxes = torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4)
-    gt.labels = torch.tensor([list(classes).index(names[a['category_id']]) for a in anns], dtype=torch.long)
-    gt.masks = np.stack([coco.annToMask(a) for a in anns]).astype(bool) if anns else \
-        np.zeros((0, info['height'], info['width']), bool)
-    sample = DetDataSample()
-    sample.gt_instances = gt
-    visualizer.add_datasample('gt', image[..., ::-1], sample, draw_pred=False, show=False)
+
+def flake_visualizer(classes: Sequence[str], name: str) -> DetLocalVisualizer:
+    """mmdet's visualizer for ``classes``, each in FlakeDataset's colour (other classes in white)."""
+    colours = dict(zip(FlakeDataset.METAINFO['classes'], FlakeDataset.METAINFO['palette']))
+    visualizer = DetLocalVisualizer(name=f'{name}_{os.getpid()}_{time.monotonic_ns()}', alpha=0.45,
+                                    line_width=1)
+    visualizer.dataset_meta = dict(classes=tuple(classes),
+                                   palette=[colours.get(c, (255, 255, 255)) for c in classes])
+    return visualizer
+
+
+def draw_item(item: dict, visualizer: DetLocalVisualizer) -> np.ndarray:
+    """A dataset item (after PackDetInputs) with its annotated masks, boxes and class names (RGB)."""
+    image = item['inputs'].permute(1, 2, 0).numpy()[..., ::-1]  # BGR to RGB
+    sample = item['data_samples'].numpy()
+    instances = sample.gt_instances
+    if isinstance(instances.get('bboxes'), BaseBoxes):
+        instances.bboxes = instances.bboxes.tensor
+    if instances.get('masks') is not None:
+        instances.masks = mask2ndarray(instances.masks).astype(bool)
+    sample.gt_instances = instances
+    visualizer.add_datasample('gt', image, sample, draw_pred=False, show=False)
     return visualizer.get_image()
 
 
@@ -56,19 +62,24 @@ def contact_sheet(images: List[np.ndarray], columns: int = 4, tile: int = 320, g
 def browse(ann_file: str, img_dir: str, out_dir: str, num: Optional[int] = None,
            sheet_path: Optional[str] = None, columns: int = 4,
            classes: Sequence[str] = FlakeDataset.METAINFO['classes']) -> List[str]:
-    """Draw the annotations of the first ``num`` images into ``out_dir`` (and a contact sheet).
+    """Draw the annotations of the first ``num`` images into ``out_dir`` (and a contact sheet), the way
+    mmdet's browse_dataset does: a FlakeDataset with a loading pipeline, mmdet's visualizer.
 
     Returns:
         The files written.
     """
-    coco = COCO(ann_file)
-    visualizer = DetLocalVisualizer(name=f'qmat_browse_{os.getpid()}_{id(coco)}', alpha=0.45, line_width=1)
-    visualizer.dataset_meta = dict(classes=tuple(classes), palette=FlakeDataset.METAINFO['palette'])
+    register_all_modules()  # the pipeline's transforms are mmdet's, not mmcv's of the same names
+    dataset = DATASETS.build(dict(type='FlakeDataset', ann_file=osp.abspath(ann_file), data_root='',
+                                  data_prefix=dict(img=osp.abspath(img_dir) + '/'),
+                                  metainfo=dict(classes=tuple(classes)), pipeline=BROWSE_PIPELINE))
+    visualizer = flake_visualizer(classes, 'qmat_browse')
     os.makedirs(out_dir, exist_ok=True)
     written, drawn = [], []
-    for image_id in sorted(coco.imgs)[:num]:
-        picture = draw_annotations(coco, image_id, img_dir, visualizer, classes)
-        path = osp.join(out_dir, osp.splitext(coco.imgs[image_id]['file_name'])[0] + '.png')
+    for index in range(len(dataset) if num is None else min(num, len(dataset))):
+        item = dataset[index]
+        picture = draw_item(item, visualizer)
+        name = osp.splitext(osp.basename(item['data_samples'].img_path))[0]
+        path = osp.join(out_dir, name + '.png')
         cv2.imwrite(path, picture[..., ::-1])
         written.append(path)
         drawn.append(picture)

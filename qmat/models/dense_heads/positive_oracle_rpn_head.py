@@ -14,11 +14,11 @@ from torch import Tensor
 class PositiveOracleRPNHead(RPNHead):
     """RPNHead whose targets include the ignored instances as annotated objects.
 
-    With a training file written by ``tools/drop_annotations.py --keep-as-ignored`` the ignored instances
-    are the flakes whose annotations were removed, so this RPN learns as if they had been annotated, while
-    the R-CNN stage still does not see them. That is the ceiling of any rule that corrects the RPN's
-    targets on unannotated flakes, soft labels included: a soft label of at most 1 on a negative anchor
-    can at best make it the positive it would have been.
+    With a training file written by ``tools/data_tools/drop_annotations.py --keep-as-ignored`` the ignored
+    instances are the flakes whose annotations were removed, so this RPN learns as if they had been annotated,
+    while the R-CNN stage still does not see them. That is the ceiling of any rule that corrects the RPN's
+    targets on unannotated flakes, soft labels included: a soft label of at most 1 on a negative anchor can at
+    best make it the positive it would have been.
     """
 
     def loss_by_feat(self, cls_scores: List[Tensor], bbox_preds: List[Tensor],

@@ -43,12 +43,8 @@ from mmengine.logging import print_log
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from ..losses import NORMS, attention_soft_labels, instance_prototypes, prepare
-from ..task_modules import reaches_iou
-
-SCOPES = ('image', 'batch')
-KEYS = ('anchors', 'instances')
-KEY_POOLS = ('sampled', 'assigned')
+from ..losses import SoftLabelRule, attention_soft_labels, instance_prototypes, prepare
+from ..task_modules import on_removed
 
 
 def gather_rows(rows: Tensor) -> Tensor:
@@ -85,8 +81,6 @@ class SASLRPNHead(RPNHead):
             negative must then look more like a flake than like the background to score high, and a lone
             positive no longer takes all the attention (default False: the paper has none).
         soft_labels: False trains the head with the plain loss: the control for the rule.
-        cosine_cls: Apply G_cls to the L2-normalised embeddings (a cosine classifier whose scale is the
-            norm of its weights), so that objectness training acts on the directions the attention compares.
         init_cfg: Default: RPNHead's Normal(0, 0.01), with G_e and G_cls scaled as the module docstring says.
         **kwargs: RPNHead's arguments (anchor generator, losses, ...).
     """
@@ -94,20 +88,11 @@ class SASLRPNHead(RPNHead):
     def __init__(self, in_channels: int, threshold: float = 0.8, embed_dims: int = 256, norm: str = 'l2',
                  temperature: float = 1.0, scope: str = 'image', keys: str = 'anchors',
                  key_pool: str = 'sampled', background: bool = False, soft_labels: bool = True,
-                 cosine_cls: bool = False, init_cfg: Optional[dict] = None, **kwargs) -> None:
-        if not (isinstance(threshold, (int, float)) and 0 < threshold <= 1):
-            raise ValueError(f'SASLRPNHead.threshold must be in (0, 1], got {threshold!r}')
+                 init_cfg: Optional[dict] = None, **kwargs) -> None:
         if not (isinstance(embed_dims, int) and embed_dims > 0):
             raise ValueError(f'SASLRPNHead.embed_dims must be a positive integer, got {embed_dims!r}')
-        if not (isinstance(temperature, (int, float)) and temperature > 0):
-            raise ValueError(f'SASLRPNHead.temperature must be > 0, got {temperature!r}')
-        for name, value, choices in (('norm', norm, NORMS), ('scope', scope, SCOPES), ('keys', keys, KEYS),
-                                     ('key_pool', key_pool, KEY_POOLS)):
-            if value not in choices:
-                raise ValueError(f'SASLRPNHead.{name} must be one of {choices}, got {value!r}')
-        self.threshold, self.embed_dims, self.norm = threshold, embed_dims, norm
-        self.temperature, self.scope, self.keys, self.key_pool = temperature, scope, keys, key_pool
-        self.background, self.soft_labels, self.cosine_cls = background, soft_labels, cosine_cls
+        self.rule = SoftLabelRule(threshold, norm, temperature, scope, keys, key_pool, background)
+        self.embed_dims, self.soft_labels = embed_dims, soft_labels
         self.warned_few_keys = False
         if init_cfg is None:
             features = kwargs.get('feat_channels', 256)
@@ -129,10 +114,6 @@ class SASLRPNHead(RPNHead):
         """Objectness logits (N, na, H, W), deltas (N, na * 4, H, W) and embeddings (N, na * D, H, W)."""
         features = F.relu(self.rpn_conv(x))
         embeddings = self.rpn_embed(features)
-        if self.cosine_cls:
-            n, _, h, w = embeddings.shape
-            unit = F.normalize(embeddings.view(n, self.num_base_priors, self.embed_dims, h, w), dim=2)
-            return self.rpn_cls(unit.view_as(embeddings)), self.rpn_reg(features), embeddings
         return self.rpn_cls(embeddings), self.rpn_reg(features), embeddings
 
     def predict_by_feat(self, cls_scores: List[Tensor], bbox_preds: List[Tensor],
@@ -163,7 +144,7 @@ class SASLRPNHead(RPNHead):
                                      self.train_cfg['allowed_border'])
         sampling_result = results[-1]
         positions, annotations = sampling_result.pos_inds, sampling_result.pos_assigned_gt_inds
-        if self.key_pool == 'assigned':
+        if self.rule.key_pool == 'assigned':
             assigned = self.assigner.assign(InstanceData(priors=flat_anchors[inside]), gt_instances,
                                             gt_instances_ignore).gt_inds
             positions = (assigned > 0).nonzero().squeeze(1)
@@ -174,15 +155,18 @@ class SASLRPNHead(RPNHead):
             instances = unmap(instances, len(flat_anchors), inside, fill=-1)
         return results + (instances,)
 
-    def _attention_keys(self, embeddings: Tensor, is_key: Tensor, instances: Optional[Tensor]) -> Tensor:
+    @staticmethod
+    def _attention_keys(rule: SoftLabelRule, embeddings: Tensor, is_key: Tensor,
+                        instances: Optional[Tensor]) -> Tensor:
         """The keys of one group: its key anchors' embeddings, or one prototype per annotation."""
         keys = embeddings[is_key].detach()
-        if self.keys == 'instances' and len(keys):
-            keys = instance_prototypes(keys, instances[is_key], self.norm)
+        if rule.keys == 'instances' and len(keys):
+            keys = instance_prototypes(keys, instances[is_key], rule.norm)
         return keys
 
     def soft_targets(self, labels: Tensor, weights: Tensor, embeddings: Tensor,
-                     instances: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+                     instances: Optional[Tensor] = None,
+                     rule: Optional[SoftLabelRule] = None) -> Tuple[Tensor, Tensor]:
         """Objectness targets of all anchors (N, A): 1 on sampled positives, soft labels on negatives.
 
         Args:
@@ -191,16 +175,18 @@ class SASLRPNHead(RPNHead):
             instances: (N, A) annotation index of each key anchor, -1 elsewhere (needed for
                 ``keys='instances'`` and ``key_pool='assigned'``; without it the keys are the sampled
                 positives).
+            rule: The rule to apply (default: the head's own, ``self.rule``); an audit passes variants.
 
         Returns:
             (targets, max_j A_ij of each sampled negative and 0 elsewhere), both (N, A).
         """
+        rule = rule or self.rule
         sampled = weights > 0
         positive = sampled & (labels == 0)
         negative = sampled & (labels == self.num_classes)
         if instances is None:
-            if self.keys == 'instances' or self.key_pool == 'assigned':
-                raise ValueError(f"SASLRPNHead with keys={self.keys!r}, key_pool={self.key_pool!r} needs the "
+            if rule.keys == 'instances' or rule.key_pool == 'assigned':
+                raise ValueError(f"SASLRPNHead with keys={rule.keys!r}, key_pool={rule.key_pool!r} needs the "
                                  "key anchors' instance indices")
             is_key = positive
         else:
@@ -208,33 +194,33 @@ class SASLRPNHead(RPNHead):
             # ids unique over the batch: image i's annotations count from i * A
             instances = instances + torch.arange(len(labels), device=labels.device)[:, None] * labels.shape[1]
         best = embeddings.new_zeros(labels.shape, dtype=torch.float32)
-        groups = [slice(None)] if self.scope == 'batch' else [slice(i, i + 1) for i in range(len(labels))]
+        groups = [slice(None)] if rule.scope == 'batch' else [slice(i, i + 1) for i in range(len(labels))]
         for group in groups:
             neg = negative[group]
             queries = embeddings[group][neg].detach()
-            keys = self._attention_keys(embeddings[group], is_key[group],
+            keys = self._attention_keys(rule, embeddings[group], is_key[group],
                                         None if instances is None else instances[group])
             # the mean of the negatives' embeddings as Norm makes them: a sum and a count per rank
-            negatives = torch.cat([prepare(queries, self.norm).sum(0), queries.new_tensor([len(queries)])])
-            if self.scope == 'batch':
+            negatives = torch.cat([prepare(queries, rule.norm).sum(0), queries.new_tensor([len(queries)])])
+            if rule.scope == 'batch':
                 keys = gather_rows(keys.float())
                 negatives = gather_rows(negatives[None]).sum(0)
             background = None
-            if self.background and negatives[-1] > 0:
+            if rule.background and negatives[-1] > 0:
                 background = (negatives[:-1] / negatives[-1])[None]
             # threshold 0 gives max_j A_ij of every negative: the log shows its mean
-            best[group][neg] = attention_soft_labels(queries, keys, 0.0, self.temperature, background,
-                                                     self.norm)
-            self._warn_if_few_keys(len(keys) + (background is not None), best[group][neg])
-        targets = torch.where(negative & (best >= self.threshold), best, positive.float())
+            best[group][neg] = attention_soft_labels(queries, keys, 0.0, rule.temperature, background,
+                                                     rule.norm)
+            self._warn_if_few_keys(rule, len(keys) + (background is not None), best[group][neg])
+        targets = torch.where(negative & (best >= rule.threshold), best, positive.float())
         return targets, best
 
-    def _warn_if_few_keys(self, num_keys: int, attention: Tensor) -> None:
+    def _warn_if_few_keys(self, rule: SoftLabelRule, num_keys: int, attention: Tensor) -> None:
         """Once per run: the rule fired where one or two keys share all the attention (every negative then
         gets at least 1 / num_keys, whatever it looks like)."""
-        if not self.warned_few_keys and num_keys <= 2 and bool((attention >= self.threshold).any()):
+        if not self.warned_few_keys and num_keys <= 2 and bool((attention >= rule.threshold).any()):
             self.warned_few_keys = True
-            print_log(f'SASLRPNHead: soft labels fired on an {"image" if self.scope == "image" else "batch"} '
+            print_log(f'SASLRPNHead: soft labels fired on an {"image" if rule.scope == "image" else "batch"} '
                       f'with {num_keys} attention key(s): with one or two keys every negative gets an '
                       'attention of at least 1 / keys, whatever it looks like (docs/method.md); this warning '
                       'is shown once', logger='current', level=30)
@@ -242,13 +228,10 @@ class SASLRPNHead(RPNHead):
     def negatives_on(self, anchors: Tensor, negative: Tensor, batch_boxes: List[Tensor]) -> Tensor:
         """(N, A) mask of the sampled negatives that a complete annotation would not call background:
         IoU >= the assigner's ``neg_iou_thr`` with one of ``batch_boxes`` (here: the removed flakes)."""
-        iou_threshold = self.train_cfg['assigner'].get('neg_iou_thr', 0.3)
-        if not isinstance(iou_threshold, (int, float)):  # a (low, high) range
-            iou_threshold = max(iou_threshold)
         hits = torch.zeros_like(negative)
         for i, boxes in enumerate(batch_boxes):
             candidates = negative[i].nonzero().squeeze(1)
-            hits[i, candidates] = reaches_iou(anchors[i][candidates], boxes, iou_threshold)
+            hits[i, candidates] = on_removed(anchors[i][candidates], boxes, self.train_cfg['assigner'])
         return hits
 
     def sample_anchors(self, cls_scores: List[Tensor], embeddings: List[Tensor],
@@ -286,9 +269,9 @@ class SASLRPNHead(RPNHead):
                      batch_gt_instances_ignore: OptInstanceList = None) -> dict:
         """RPN losses with soft objectness targets on the sampled negatives.
 
-        Logged with the losses (unless ``soft_labels=False``): ``sasl_soft_labels`` (sampled negatives with
-        a soft label, per batch) and ``sasl_max_attention`` (mean max_j A_ij over sampled negatives). When
-        the batch carries ignored instances (``tools/drop_annotations.py --keep-as-ignored`` keeps the
+        Logged with the losses (unless ``soft_labels=False``): ``sasl_soft_labels`` (sampled negatives with a
+        soft label, per batch) and ``sasl_max_attention`` (mean max_j A_ij over sampled negatives). When the
+        batch carries ignored instances (``tools/data_tools/drop_annotations.py --keep-as-ignored`` keeps the
         removed flakes so), also ``sasl_removed_negatives`` (sampled negatives on a removed flake) and
         ``sasl_soft_on_removed`` (those of them with a soft label): the soft labels' precision and recall
         against the truth.
@@ -317,7 +300,7 @@ class SASLRPNHead(RPNHead):
         losses = dict(loss_rpn_cls=loss_cls, loss_rpn_bbox=loss_bbox)
         if best is None:
             return losses
-        soft = negative & (best >= self.threshold)
+        soft = negative & (best >= self.rule.threshold)
         losses.update(sasl_soft_labels=soft.sum().float(),
                       sasl_max_attention=best[negative].mean() if negative.any() else best.new_zeros(()))
         if sample['on_removed'] is not None:

@@ -1,4 +1,5 @@
-from .assigners import CONFUSION, IoUIgnoreAssigner, SelectiveIoUAssigner, reaches_iou
+from .assigners import CONFUSION, IoUIgnoreAssigner, SelectiveIoUAssigner, on_removed, reaches_iou
 from .samplers import SelectiveIoUSampler
 
-__all__ = ['CONFUSION', 'IoUIgnoreAssigner', 'SelectiveIoUAssigner', 'SelectiveIoUSampler', 'reaches_iou']
+__all__ = ['CONFUSION', 'IoUIgnoreAssigner', 'SelectiveIoUAssigner', 'SelectiveIoUSampler', 'on_removed',
+           'reaches_iou']

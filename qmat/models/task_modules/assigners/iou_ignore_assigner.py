@@ -15,6 +15,14 @@ def reaches_iou(boxes: torch.Tensor, others: torch.Tensor, iou_thr: float) -> to
     return bbox_overlaps(boxes, others.to(boxes.dtype)).max(dim=1).values >= iou_thr
 
 
+def on_removed(negatives: torch.Tensor, removed: torch.Tensor, assigner_cfg: dict) -> torch.Tensor:
+    """(N,) whether each negative prior lies on a removed flake: a complete annotation would not have called
+    it background, its IoU with one of ``removed`` reaching the assigner's ``neg_iou_thr`` (the upper end
+    of a ``(low, high)`` range; mmdet's default 0.3 when the config has none)."""
+    iou_thr = assigner_cfg.get('neg_iou_thr', 0.3)
+    return reaches_iou(negatives, removed, iou_thr if isinstance(iou_thr, (int, float)) else max(iou_thr))
+
+
 @TASK_UTILS.register_module()
 class IoUIgnoreAssigner(MaxIoUAssigner):
     """MaxIoUAssigner that ignores a would-be negative whose IoU with an ignored box reaches a threshold.
@@ -24,7 +32,7 @@ class IoUIgnoreAssigner(MaxIoUAssigner):
     ``neg_iou_thr`` stay negatives. Here the rule is the assigner's own: with ``ignore_iou_thr`` =
     ``neg_iou_thr`` (the default), exactly the negatives that a complete annotation (the ignored boxes
     annotated too) would not call background are ignored; positives stay as they are. The study's oracles
-    use it with the removed flakes kept as ignored instances (``tools/drop_annotations.py
+    use it with the removed flakes kept as ignored instances (``tools/data_tools/drop_annotations.py
     --keep-as-ignored``).
 
     Args:

@@ -1,0 +1,166 @@
+"""Hunting a folder of micrographs: per-image results kept on disk (so a run resumes), overlays, and the
+run's flake table as CSV and JSON.
+
+Layout of an output folder::
+
+    images/<name>.json     the flakes of one micrograph (written when it is done: the resume marker)
+    overlays/<name>.png    the micrograph with its flakes drawn
+    errors.json            micrographs that could not be read, with the reason
+    flakes.json, flakes.csv   every flake of the run, best score first
+"""
+import csv
+import glob
+import json
+import os
+import os.path as osp
+import time
+from typing import Callable, Dict, List, Optional, Sequence
+
+import mmcv
+import numpy as np
+import pycocotools.mask as mask_utils
+import torch
+from mmdet.structures import DetDataSample
+from mmdet.utils.misc import IMG_EXTENSIONS
+from mmdet.visualization import DetLocalVisualizer
+from mmengine.fileio import list_dir_or_file
+from mmengine.structures import InstanceData
+
+from qmat.utils import UserInputError, atomic_open, dump_json, nan_to_none
+from qmat.visualization import flake_visualizer
+
+CSV_FIELDS = ('image', 'flake', 'thickness', 'material', 'score', 'x1', 'y1', 'x2', 'y2', 'area_px',
+              'area_um2', 'centroid_x', 'centroid_y', 'contrast_r', 'contrast_g', 'contrast_b')
+
+
+def is_image(path: str) -> bool:
+    return path.lower().endswith(IMG_EXTENSIONS)
+
+
+def list_images(sources: Sequence[str]) -> List[str]:
+    """Image files (mmdet's ``IMG_EXTENSIONS``) of folders, glob patterns and files, sorted, without
+    duplicates."""
+    found = []
+    for source in sources:
+        if osp.isdir(source):
+            found += [osp.join(source, name) for name in sorted(list_dir_or_file(source, list_dir=False))
+                      if is_image(name)]
+        elif osp.isfile(source):
+            found.append(source)
+        else:
+            found += sorted(p for p in glob.glob(source) if is_image(p))
+    return list(dict.fromkeys(found))
+
+
+def result_name(path: str) -> str:
+    """A file name for an image's results, unique for images of the same name in different folders."""
+    stem = osp.splitext(osp.basename(path))[0]
+    parent = osp.basename(osp.dirname(osp.abspath(path)))
+    return f'{parent}__{stem}'
+
+
+def keep(flake: dict, classes: Optional[Sequence[str]], min_area_um2: Optional[float]) -> bool:
+    if classes and flake['thickness'] not in classes:
+        return False
+    return min_area_um2 is None or (flake['area_um2'] is not None and flake['area_um2'] >= min_area_um2)
+
+
+def draw(visualizer: DetLocalVisualizer, image: np.ndarray, flakes: List[dict]) -> np.ndarray:
+    """The BGR micrograph with each flake's mask, box, class and score drawn by mmdet's visualizer."""
+    classes = list(visualizer.dataset_meta['classes'])
+    predictions = InstanceData(
+        bboxes=torch.tensor([f['bbox'] for f in flakes], dtype=torch.float32).reshape(-1, 4),
+        labels=torch.tensor([classes.index(f['thickness']) for f in flakes], dtype=torch.long),
+        scores=torch.tensor([f['score'] for f in flakes], dtype=torch.float32),
+        masks=np.stack([mask_utils.decode(f['segmentation']).astype(bool) for f in flakes]) if flakes
+        else np.zeros((0, *image.shape[:2]), bool))
+    visualizer.add_datasample('hunt', mmcv.bgr2rgb(image), DetDataSample(pred_instances=predictions),
+                              draw_gt=False, show=False, pred_score_thr=0)
+    return mmcv.rgb2bgr(visualizer.get_image())
+
+
+def hunt_images(hunter, images: Sequence[str], out_dir: str, classes: Optional[Sequence[str]] = None,
+                min_area_um2: Optional[float] = None,
+                progress: Optional[Callable[[int, int, float], None]] = None) -> Dict:
+    """Run ``hunter`` over ``images`` into ``out_dir``; images with results already there are skipped.
+
+    Returns:
+        ``dict(done=..., skipped=..., errors={path: reason})`` of this run.
+
+    Raises:
+        UserInputError: No images, ``min_area_um2`` without the hunter's image scale, or ``classes`` that
+            the model does not have.
+    """
+    if not images:
+        raise UserInputError('no images to hunt')
+    if min_area_um2 is not None and hunter.microns_per_pixel is None:
+        raise UserInputError('--min-area-um2 needs --microns-per-pixel (the image scale)')
+    unknown = sorted(set(classes or ()) - set(hunter.classes))
+    if unknown:
+        raise UserInputError(f'--classes {unknown} are not classes of the model '
+                             f'(it has {list(hunter.classes)})')
+    for sub in ('images', 'overlays'):
+        os.makedirs(osp.join(out_dir, sub), exist_ok=True)
+    visualizer = flake_visualizer(hunter.classes, 'qmat_hunt')
+    errors_path = osp.join(out_dir, 'errors.json')
+    errors = _read_json(errors_path, {})
+    done = skipped = 0
+    start = time.perf_counter()
+    for index, path in enumerate(images):
+        target = osp.join(out_dir, 'images', result_name(path) + '.json')
+        if osp.isfile(target):
+            skipped += 1
+            continue
+        image = mmcv.imread(path)
+        if image is None:
+            errors[path] = 'not a readable image'
+            _write_json(errors_path, errors)
+            continue
+        flakes = [f for f in hunter.hunt(image) if keep(f, classes, min_area_um2)]
+        for flake in flakes:
+            flake['image'] = path
+        overlay = osp.join(out_dir, 'overlays', result_name(path) + '.png')
+        mmcv.imwrite(draw(visualizer, image, flakes), overlay)
+        _write_json(target, dict(image=path, height=image.shape[0], width=image.shape[1], flakes=flakes))
+        errors.pop(path, None)
+        _write_json(errors_path, errors)
+        done += 1
+        if progress:
+            progress(index + 1, len(images), done / (time.perf_counter() - start))
+    return dict(done=done, skipped=skipped, errors={p: errors[p] for p in images if p in errors})
+
+
+def write_tables(out_dir: str) -> List[dict]:
+    """Collect every image's flakes in ``out_dir`` into flakes.json and flakes.csv (best score first)."""
+    flakes = []
+    for path in sorted(glob.glob(osp.join(out_dir, 'images', '*.json'))):
+        flakes += _read_json(path, {}).get('flakes', [])
+    flakes.sort(key=lambda f: -f['score'])
+    _write_json(osp.join(out_dir, 'flakes.json'), flakes)
+    with atomic_open(osp.join(out_dir, 'flakes.csv'), newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow(CSV_FIELDS)
+        for number, flake in enumerate(flakes, 1):
+            writer.writerow([flake['image'], number, flake['thickness'], flake['material'] or '',
+                             _number(flake['score'], 4), *(_number(v, 1) for v in flake['bbox']),
+                             flake['area_px'], _number(flake['area_um2'], 3),
+                             *(_number(v, 1) for v in flake['centroid_xy']),
+                             *(_number(v, 4) for v in flake['contrast_rgb'])])
+    return flakes
+
+
+def _read_json(path: str, default):
+    if not osp.isfile(path):
+        return default
+    with open(path, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def _write_json(path: str, content) -> None:
+    """JSON that browsers parse too: NaN (a contrast without substrate) becomes null."""
+    dump_json(nan_to_none(content), path, allow_nan=False)
+
+
+def _number(value, digits: int) -> str:
+    return '' if value is None else f'{value:.{digits}f}'
+

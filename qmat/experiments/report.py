@@ -1,0 +1,170 @@
+"""The study's records as markdown: the table of every column, the share of the baseline's AP loss each
+method wins back, and what the soft-label and recalibration rules did in training."""
+import os.path as osp
+import statistics
+from typing import Dict, List, Optional, Sequence
+
+from qmat.utils import write_text
+
+from .columns import GOAL_COLUMNS, STUDY_COLUMNS
+from .methods import ORACLES, in_matrix
+from .records import machine
+from .study import Study
+
+
+def mean_std(values: Sequence[float]) -> Dict[str, float]:
+    """Mean and sample standard deviation (0 for one value) of ``values``."""
+    return dict(mean=statistics.fmean(values), std=statistics.stdev(values) if len(values) > 1 else 0.0,
+                n=len(values))
+
+
+def format_cell(stats: Optional[Dict[str, float]], scale: float = 100.0) -> str:
+    """``72.4`` for one seed, ``72.4 ± 0.8`` for several, ``—`` for none (in percent by default)."""
+    if not stats:
+        return '—'
+    if stats['n'] > 1:
+        return f'{scale * stats["mean"]:.1f} ± {scale * stats["std"]:.1f}'
+    return f'{scale * stats["mean"]:.1f}'
+
+
+def summarize(results: List[dict], study: Study) -> List[dict]:
+    """Mean ± std over seeds of every column, per method and fraction."""
+    summary = []
+    for method in study.methods:
+        for fraction in filter(lambda f: in_matrix(method, f), study.fractions):
+            runs = [r for r in results if r['method'] == method and r['fraction'] == fraction]
+            columns = {}
+            for _, key in STUDY_COLUMNS:
+                # 'recovered' is None where nothing was removed: no value, not a zero
+                values = [float(r['metrics'][key]) for r in runs if r['metrics'].get(key) is not None]
+                columns[key] = mean_std(values) if values else None
+            summary.append(dict(method=method, fraction=fraction, seeds=[r['seed'] for r in runs],
+                                columns=columns))
+    return summary
+
+
+def report(summary: List[dict], study: Study) -> str:
+    """The study's markdown table (percent), with the data, policy, seeds and machine in its caption."""
+    missing = sum(len(study.seeds) - len(row['seeds']) for row in summary)
+    lines = [f'Synthetic set {study.data}: {study.train} training and {study.val} validation images of '
+             f'256 x 256; training annotations removed by the `{study.policy}` policy; seeds '
+             f'{list(study.seeds)}; {machine()}. Percent, mean ± std over the finished seeds.'
+             + (' The oracle rows are diagnostics, not methods: they know the removed flakes (not run at '
+                '0 %, where they are the baseline).'
+                if set(ORACLES) & set(study.methods) else '')
+             + (f' {missing} runs of the matrix have no record yet; rows without any are left out.'
+                if missing else ''), '',
+             '| method | missing | seeds | ' + ' | '.join(name for name, _ in STUDY_COLUMNS) + ' |',
+             '|' + ' --- |' * (3 + len(STUDY_COLUMNS))]
+    for row in filter(lambda row: row['seeds'], summary):
+        cells = [format_cell(row['columns'][key]) for _, key in STUDY_COLUMNS]
+        lines.append(f'| {row["method"]} | {row["fraction"]:.0%} | {len(row["seeds"])} | '
+                     + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def recovery(results: List[dict], study: Study, reference: str = 'baseline') -> List[dict]:
+    """How much of the reference's AP loss each method wins back, seed by seed.
+
+    For a missing fraction p and a seed s the reference loses ``ref(0) - ref(p)`` and a method gains
+    ``method(p) - ref(p)``; both are averaged over the seeds that have all three runs, and the share
+    recovered is the mean gain over the mean loss (None when the reference lost nothing).
+    """
+    by_cell = {(r['method'], r['fraction'], r['seed']): r['metrics'] for r in results}
+    rows = []
+    for method in (m for m in study.methods if m != reference):
+        for fraction in (f for f in study.fractions if f > 0):
+            seeds = [s for s in study.seeds if all(cell in by_cell for cell in (
+                (reference, 0.0, s), (reference, fraction, s), (method, fraction, s)))]
+            if not seeds:
+                continue
+            columns = {}
+            for _, key in GOAL_COLUMNS:
+                loss = mean_std([by_cell[reference, 0.0, s][key] - by_cell[reference, fraction, s][key]
+                                 for s in seeds])
+                gain = mean_std([by_cell[method, fraction, s][key] - by_cell[reference, fraction, s][key]
+                                 for s in seeds])
+                share = gain['mean'] / loss['mean'] if loss['mean'] > 0 else None
+                columns[key] = dict(loss=loss, gain=gain, share=share)
+            rows.append(dict(method=method, fraction=fraction, seeds=seeds, columns=columns))
+    return rows
+
+
+def recovery_report(rows: List[dict], reference: str = 'baseline') -> str:
+    """:func:`recovery` as a markdown table (loss and gain in AP points, mean ± std over the seeds)."""
+    header = ' | '.join(f'{task} AP: {reference} loses | gain over {reference} | share recovered'
+                        for task, _ in GOAL_COLUMNS)
+    lines = [f'Share of the {reference}\'s AP loss (its 0 % run minus its run at the fraction) that each '
+             f'method wins back over the {reference} at that fraction, same seeds; AP points, mean ± std '
+             'over the seeds; share = mean gain / mean loss. The goal for SASL: a share of at least 0.5 at '
+             '50 %.', '',
+             f'| method | missing | seeds | {header} |', '|' + ' --- |' * (3 + 3 * len(GOAL_COLUMNS))]
+    for row in rows:
+        cells = []
+        for _, key in GOAL_COLUMNS:
+            column = row['columns'][key]
+            cells += [format_cell(column['loss']), format_cell(column['gain']),
+                      '—' if column['share'] is None else f'{column["share"]:.2f}']
+        lines.append(f'| {row["method"]} | {row["fraction"]:.0%} | {len(row["seeds"])} | '
+                     + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def _number(value: Optional[float], digits: int = 1) -> str:
+    return '—' if value is None else f'{value:.{digits}f}'
+
+
+def _ratio(part: Optional[float], whole: Optional[float]) -> Optional[float]:
+    return part / whole if part is not None and whole else None
+
+
+def rule_report(results: List[dict]) -> str:
+    """What SASL's soft-label rule and BRL's recalibration did in each run's training (per batch of one
+    iteration, means over the logged iterations): how many negatives got a soft label and, against the
+    removed flakes (kept as ignored), the share of those on a removed flake (precision) and the share of
+    the negatives on removed flakes that got one (recall); BRL's confusion anchors and those in the
+    mirrored branch. Empty when no record has such logs."""
+    lines = []
+    for r in results:
+        logs = {key[len('train/'):]: value for key, value in r['metrics'].items() if key.startswith('train/')}
+        if not logs:
+            continue
+        soft, on_removed = logs.get('sasl_soft_labels'), logs.get('sasl_soft_on_removed')
+        precision = _ratio(on_removed, soft)
+        recall = _ratio(on_removed, logs.get('sasl_removed_negatives'))
+        lines.append(f'| {r["method"]} | {r["fraction"]:.0%} | {r["seed"]} | {_number(soft)} | '
+                     f'{_number(precision, 3)} | {_number(recall, 3)} | '
+                     f'{_number(logs.get("brl_confusion"), 0)} | {_number(logs.get("brl_recalibrated"))} |')
+    if not lines:
+        return ''
+    return '\n'.join([
+        'What the rules did in training, per batch (one iteration), averaged over the logged iterations '
+        "(mmengine logs these counts' value at the logging iteration, not a window mean): SASL's soft "
+        "labels with their precision and recall against the removed flakes, BRL's confusion anchors and "
+        'those it pushed up (the mirrored branch).', '',
+        '| method | missing | seed | soft labels | precision | recall | confusion anchors | recalibrated |',
+        '|' + ' --- |' * 8, *lines])
+
+
+def study_text(results: List[dict], study: Study) -> str:
+    """Everything the study reports: its table, the recovery table and the rules' table (when they have
+    rows), as the docs section holds them."""
+    recovered = recovery(results, study)
+    rules = rule_report(results)
+    return (report(summarize(results, study), study)
+            + ('\n\n' + recovery_report(recovered) if recovered else '') + ('\n\n' + rules if rules else ''))
+
+
+def write_docs_section(path: str, text: str, name: str = 'missing-study',
+                       title: str = 'Missing-annotation study') -> None:
+    """Replace the section of markdown file ``path`` between the ``<!-- {name}:start -->`` and
+    ``<!-- {name}:end -->`` markers (append one, under ``## {title}``, if it has none), atomically."""
+    start, end = f'<!-- {name}:start -->', f'<!-- {name}:end -->'
+    content = open(path, encoding='utf-8').read() if osp.isfile(path) else ''
+    section = f'{start}\n{text}\n{end}'
+    if start in content and end in content:
+        before, rest = content.split(start, 1)
+        content = before + section + rest.split(end, 1)[1]
+    else:
+        content = content.rstrip('\n') + f'\n\n## {title}\n\n' + section + '\n'
+    write_text(path, content)

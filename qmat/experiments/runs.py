@@ -1,0 +1,95 @@
+"""Training runs of a comparison: launching one as a user would, whether it finished, what it logged.
+
+A run is a work dir of tools/train.py. It counts as finished when its ``last_checkpoint`` names the
+config's final iteration; its metrics are then the last COCO evaluation mmengine logged there (the
+validation at the end of training, in ``<timestamp>/vis_data/scalars.json``).
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Dict, Optional, Sequence
+
+from mmengine.config import DictAction
+
+
+def finished(work_dir: str, max_iters: int) -> bool:
+    """Whether the run in ``work_dir`` saved its checkpoint of iteration ``max_iters``."""
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return False
+    with open(pointer, encoding='utf-8') as f:
+        return osp.basename(f.read().strip()) == f'iter_{max_iters}.pth'
+
+
+def _log_rows(path: str):
+    """The JSON lines of an mmengine log, skipping a line cut off by a crash."""
+    with open(path, encoding='utf-8') as f:
+        for line in f:
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue
+
+
+def last_metrics(work_dir: str, required: str = 'coco/bbox_mAP') -> Optional[Dict[str, float]]:
+    """The last logged line with ``required`` among the work dir's mmengine logs (newest run first)."""
+    for run in sorted(glob.glob(osp.join(work_dir, '2*')), reverse=True):  # timestamped run dirs
+        stamp = osp.basename(run)
+        for path in (osp.join(run, f'{stamp}.json'), osp.join(run, 'vis_data', 'scalars.json')):
+            if osp.isfile(path):
+                found = [row for row in _log_rows(path) if required in row]
+                if found:
+                    return found[-1]
+    return None
+
+
+def log_means(work_dir: str, prefixes: Sequence[str]) -> Dict[str, float]:
+    """Mean over the logged training iterations of each scalar whose name starts with one of ``prefixes``
+    (e.g. ``sasl_soft_labels``), from the newest run in the work dir; empty when there is none."""
+    runs = sorted(glob.glob(osp.join(work_dir, '2*', 'vis_data', 'scalars.json')), reverse=True)
+    values: Dict[str, list] = {}
+    for row in _log_rows(runs[0]) if runs else ():
+        for key, value in row.items():
+            if key.startswith(tuple(prefixes)):
+                values.setdefault(key, []).append(float(value))
+    return {key: sum(v) / len(v) for key, v in values.items()}
+
+
+def parse_options(pairs: Sequence[str]) -> dict:
+    """``key=value`` strings parsed as mmengine's ``--cfg-options``."""
+    parsed = argparse.Namespace()
+    DictAction(option_strings=[], dest='options')(None, parsed, list(pairs))
+    return parsed.options or {}
+
+
+def threads_per_job(jobs: int) -> Optional[int]:
+    """CPU threads for each of ``jobs`` trainings side by side (None for one job: it takes them all)."""
+    return max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
+
+
+def side_by_side(tasks: Sequence[Callable[[], None]], jobs: int) -> None:
+    """Run ``tasks`` ``jobs`` at a time, in order; a task's exception is raised here.
+
+    On 2 cores two small CPU trainings with one thread each finish sooner than one after the other
+    (mmcv's CPU RoIAlign and much of a small model's step use one core; docs/benchmarks.md).
+    """
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for done in [pool.submit(task) for task in tasks]:
+            done.result()
+
+
+def train(tools_dir: str, config: str, work_dir: str, options: Sequence[str] = (), gpus: int = 1,
+          threads: Optional[int] = None) -> int:
+    """Run ``tools_dir/train.py`` (``tools_dir/dist_train.sh`` for several GPUs) as a user would; returns
+    its exit code. ``threads`` caps the CPU threads of the run (OMP_NUM_THREADS), for runs side by side."""
+    if gpus > 1:
+        command = ['bash', osp.join(tools_dir, 'dist_train.sh'), config, str(gpus)]
+    else:
+        command = [sys.executable, osp.join(tools_dir, 'train.py'), config]
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads)) if threads else None
+    return subprocess.call([*command, '--work-dir', work_dir, *options], env=env)

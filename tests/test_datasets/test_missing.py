@@ -1,0 +1,100 @@
+"""Missing-annotation simulation: the asked fraction, the policies' biases, seeded, recorded."""
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+from helpers import run_tool
+
+from qmat.datasets.missing import POLICIES, drop_annotations, write_dropped
+from qmat.utils import UserInputError
+
+
+def make_coco(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    annotations = [dict(id=i + 1, image_id=1, category_id=int(rng.integers(1, 4)),
+                        area=float(rng.integers(10, 5000)), layers=int(rng.integers(1, 40)),
+                        contrast=float(rng.uniform(0.01, 0.6))) for i in range(n)]
+    return dict(images=[dict(id=1, file_name='a.png', width=10, height=10)], annotations=annotations,
+                categories=[dict(id=1, name='mono'), dict(id=2, name='few'), dict(id=3, name='thick')])
+
+
+@pytest.mark.parametrize('policy', sorted(POLICIES))
+@pytest.mark.parametrize('fraction', [0.0, 0.3, 0.5, 1.0])
+def test_removes_exactly_the_asked_fraction(policy, fraction):
+    coco = make_coco()
+    kept, removed = drop_annotations(coco, fraction, policy, seed=1)
+    assert len(removed) == round(fraction * 400) and len(kept['annotations']) + len(removed) == 400
+    assert {a['id'] for a in kept['annotations']}.isdisjoint(a['id'] for a in removed)
+    assert len(coco['annotations']) == 400 and kept['images'] == coco['images']
+
+
+@pytest.mark.parametrize('policy,key,direction', [('small', 'area', -1), ('thin', 'layers', -1),
+                                                    ('low_contrast', 'contrast', -1)])
+def test_biased_policies_remove_what_they_say(policy, key, direction):
+    coco = make_coco()
+    _, removed = drop_annotations(coco, 0.3, policy, seed=2)
+    _, uniform = drop_annotations(coco, 0.3, 'uniform', seed=2)
+    everything = np.mean([a[key] for a in coco['annotations']])
+    biased = np.mean([a[key] for a in removed])
+    assert direction * (biased - everything) > 0.2 * everything  # clearly skewed
+    assert abs(np.mean([a[key] for a in uniform]) - everything) < 0.2 * everything
+
+
+def test_annotator_policy_is_the_geometric_mean_of_small_thin_and_faint():
+    coco = make_coco()
+    names = {c['id']: c['name'] for c in coco['categories']}
+    anns = coco['annotations']
+    expected = np.array([(1 / a['area'] / a['layers'] / a['contrast']) ** (1 / 3) for a in anns])
+    np.testing.assert_allclose(POLICIES['annotator'](anns, names), expected, rtol=1e-12)
+    _, removed = drop_annotations(coco, 0.3, 'annotator', seed=2)
+    for key in ('area', 'layers', 'contrast'):  # biased to all three at once
+        assert np.mean([a[key] for a in removed]) < np.mean([a[key] for a in anns])
+
+
+def test_seeded():
+    coco = make_coco()
+    ids = [[a['id'] for a in drop_annotations(coco, 0.3, 'small', seed=s)[1]] for s in (4, 4, 5)]
+    assert ids[0] == ids[1] != ids[2]
+
+
+def test_bad_values_are_named():
+    with pytest.raises(UserInputError, match='fraction'):
+        drop_annotations(make_coco(), 1.5)
+    with pytest.raises(UserInputError, match='policy'):
+        drop_annotations(make_coco(), 0.5, 'lazy')
+    coco = make_coco()
+    del coco['annotations'][3]['contrast']
+    with pytest.raises(UserInputError, match='annotation id 4'):
+        drop_annotations(coco, 0.5, 'low_contrast')
+
+
+def test_tool_writes_the_dropped_file_and_the_record(tmp_path):
+    src = tmp_path / 'complete.json'
+    src.write_text(json.dumps(make_coco()))
+    out = tmp_path / 'dropped' / 'instances_train2019.json'
+    result = run_tool('tools/data_tools/drop_annotations.py', str(src), str(out), '--fraction', '0.5',
+                      '--policy', 'thin')
+    assert result.returncode == 0, result.stderr
+    kept = json.loads(out.read_text())
+    record = json.loads((tmp_path / 'dropped' / 'instances_train2019.removed.json').read_text())
+    assert len(kept['annotations']) == 200 and len(record['removed_ids']) == 200
+    assert record['policy'] == 'thin' and record['source'] == str(src)
+    all_ids = {a['id'] for a in make_coco()['annotations']}
+    assert {a['id'] for a in kept['annotations']} | set(record['removed_ids']) == all_ids
+    assert json.loads(src.read_text()) == make_coco()  # the input is untouched
+    with pytest.raises(UserInputError, match='must differ'):
+        write_dropped(str(src), str(src), 0.5, 'uniform', 0)
+    assert not osp.exists(str(src) + '.tmp')
+
+
+def test_removed_instances_can_stay_as_ignored(tmp_path):
+    src = tmp_path / 'complete.json'
+    src.write_text(json.dumps(make_coco()))
+    out = tmp_path / 'audit.json'
+    record_path, kept, removed = write_dropped(str(src), str(out), 0.25, 'small', 3, keep_as_ignored=True)
+    written = json.loads(out.read_text())
+    record = json.loads(open(record_path).read())
+    assert (kept, removed) == (300, 100) and len(written['annotations']) == 400 and record['kept_as_ignored']
+    crowd = {a['id'] for a in written['annotations'] if a.get('iscrowd') == 1}
+    assert crowd == set(record['removed_ids'])

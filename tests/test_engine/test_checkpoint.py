@@ -1,0 +1,129 @@
+"""Safe checkpoint loading: allow-listed mmengine types load, anything else is refused unexecuted."""
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from helpers import RunsCode, loads_without_qmat
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import CheckpointLoader
+
+import qmat  # noqa: F401  (registers the loader and the allow-list)
+from qmat.engine import PlainCheckpointHook, UnsafeCheckpointError, load_local_checkpoint
+from qmat.engine.checkpoint import history_buffer_statistic, to_plain
+
+
+def pickled_globals(path):
+    """The GLOBAL names in a torch.save zip file, read without unpickling it."""
+    import pickletools
+    with zipfile.ZipFile(path) as archive:
+        name = next(n for n in archive.namelist() if n.endswith('data.pkl'))
+        data = archive.read(name)
+    found, strings = set(), []
+    for opcode, arg, _ in pickletools.genops(data):
+        if opcode.name == 'GLOBAL':
+            found.add(arg.replace(' ', '.'))
+        elif opcode.name in ('SHORT_BINUNICODE', 'BINUNICODE', 'UNICODE'):
+            strings.append(arg)
+        elif opcode.name == 'STACK_GLOBAL':
+            found.add(f'{strings[-2]}.{strings[-1]}')
+    return found
+
+
+def stock_checkpoint():
+    """What mmengine 0.10.7 writes: tensors plus HistoryBuffers and numpy values in the message hub."""
+    buffer = HistoryBuffer()
+    for value in (1.5, 1.25, 1.0):
+        buffer.update(value)
+    return dict(
+        meta=dict(iter=3, epoch=0, seed=np.int64(7), best=np.float64(0.5)),
+        state_dict={'w': torch.arange(4.0)},
+        message_hub=dict(log_scalars={'train/loss': buffer},
+                         runtime_info={'iter': 3, 'arr': np.arange(3)}, resumed_keys={'train/loss': True}),
+        optimizer={'state': {0: {'momentum_buffer': torch.ones(4)}}, 'param_groups': [{'lr': 0.02}]})
+
+
+def test_stock_mmengine_checkpoint_loads(tmp_path):
+    path = tmp_path / 'stock.pth'
+    torch.save(stock_checkpoint(), path)
+    assert not loads_without_qmat(path)  # what torch >= 2.6 does to mmengine checkpoints on its own
+    assert 'builtins.getattr' in pickled_globals(path) or '__builtin__.getattr' in pickled_globals(path)
+    loaded = load_local_checkpoint(str(path))
+    buffer = loaded['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buffer, HistoryBuffer)
+    assert buffer.mean() == pytest.approx(np.mean([1.5, 1.25, 1.0]))
+    assert buffer.min() == 1.0 and buffer.statistics('max') == 1.5
+    assert loaded['meta']['seed'] == 7
+    assert torch.equal(loaded['state_dict']['w'], torch.arange(4.0))
+    # and through mmengine's own entry point, which qmat's loader replaces
+    assert CheckpointLoader.load_checkpoint(str(path))['meta']['iter'] == 3
+
+
+def test_pickled_callable_is_refused_and_not_executed(tmp_path):
+    marker = str(tmp_path / 'was_executed')
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {'w': torch.zeros(1)}, 'payload': RunsCode(marker)}, path)
+    with pytest.raises(UnsafeCheckpointError) as info:
+        load_local_checkpoint(str(path))
+    message = str(info.value)
+    assert str(path) in message and 'mkdir' in message and '\n' not in message
+    assert not os.path.exists(marker)
+
+
+def test_getattr_stand_in_only_resolves_history_buffer_statistics():
+    for name in ('min', 'max', 'current', 'mean'):
+        assert history_buffer_statistic(HistoryBuffer, name) is getattr(HistoryBuffer, name)
+    for owner, name in ((HistoryBuffer, '__init__'), (HistoryBuffer, 'update'), (os, 'system'),
+                        (HistoryBuffer(), 'min')):
+        with pytest.raises(pickle.UnpicklingError):
+            history_buffer_statistic(owner, name)
+
+
+@pytest.mark.parametrize('owner,name', [(HistoryBuffer, 'update'), (np.ndarray, 'tofile'),
+                                         (HistoryBuffer, '__init__')])
+def test_getattr_beyond_statistics_is_refused_in_a_checkpoint(tmp_path, owner, name):
+    """getattr in a pickle reaches only HistoryBuffer's statistics, never other attributes."""
+
+    class GetattrPayload:
+        def __reduce__(self):
+            return (getattr, (owner, name))
+
+    path = tmp_path / 'getattr.pth'
+    torch.save({'f': GetattrPayload()}, path)
+    with pytest.raises(UnsafeCheckpointError, match='getattr'):
+        load_local_checkpoint(str(path))
+
+
+def test_missing_checkpoint_names_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match='nothing.pth'):
+        load_local_checkpoint(str(tmp_path / 'nothing.pth'))
+
+
+def test_to_plain_converts_numpy_recursively():
+    value = {'a': np.float32(1.5), 'b': [np.int64(2), (np.arange(2), 'x')], 'c': {'d': np.array([[1.0]])}}
+    plain = to_plain(value)
+    assert plain == {'a': 1.5, 'b': [2, ([0, 1], 'x')], 'c': {'d': [[1.0]]}}
+    assert type(plain['a']) is float and type(plain['b'][0]) is int
+
+
+def test_plain_checkpoint_hook_round_trip(tmp_path):
+    checkpoint = stock_checkpoint()
+    original = checkpoint['message_hub']['log_scalars']['train/loss']
+    hook = PlainCheckpointHook()
+    hook.before_save_checkpoint(None, checkpoint)
+    path = tmp_path / 'plain.pth'
+    torch.save(checkpoint, path)
+    # no numpy, no HistoryBuffer: loads with weights_only=True even without qmat's allow-list
+    assert not any(name.startswith(('numpy', 'mmengine', 'builtins', '__builtin__'))
+                   for name in pickled_globals(path)), pickled_globals(path)
+    assert loads_without_qmat(path)
+    unpickled = torch.load(path, weights_only=True)
+    hook.after_load_checkpoint(None, unpickled)
+    buffer = unpickled['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buffer, HistoryBuffer)
+    np.testing.assert_array_equal(buffer.data[0], original.data[0])
+    np.testing.assert_array_equal(buffer.data[1], original.data[1])
+    assert buffer.max_length == original.max_length
+    assert unpickled['meta']['seed'] == 7 and unpickled['message_hub']['runtime_info']['arr'] == [0, 1, 2]

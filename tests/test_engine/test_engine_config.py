@@ -1,0 +1,95 @@
+"""Config loading and the pre-flight checks of data files: one clear error naming the path."""
+import json
+import os.path as osp
+
+import pytest
+from conftest import SYNTHETIC_CONFIG
+
+from qmat.datasets.coco_file import check_coco_file
+from qmat.engine import check_dataset_files, load_config, set_data_root
+from qmat.utils import UserInputError
+
+
+def synthetic_cfg(root):
+    cfg = load_config(SYNTHETIC_CONFIG)
+    set_data_root(cfg, root)
+    return cfg
+
+
+def test_data_root_moves_every_dataset_and_evaluator(synthetic_root):
+    cfg = synthetic_cfg(synthetic_root)
+    root = synthetic_root + '/'
+    for split in ('train', 'val', 'test'):
+        assert cfg[f'{split}_dataloader'].dataset.data_root == root
+    assert cfg.val_evaluator.ann_file == root + 'annotations/instances_val2019.json'
+    assert cfg.test_evaluator.ann_file == root + 'annotations/instances_val2019.json'
+    assert check_dataset_files(cfg, ('train', 'val', 'test'))
+    with pytest.raises(UserInputError, match='--data-root .*nowhere is not a directory'):
+        set_data_root(cfg, osp.join(synthetic_root, 'nowhere'))
+
+
+def test_missing_config(tmp_path):
+    with pytest.raises(UserInputError, match='config file .*nope.py does not exist'):
+        load_config(str(tmp_path / 'nope.py'))
+
+
+def test_broken_config(tmp_path):
+    path = tmp_path / 'broken.py'
+    path.write_text('model = dict(\n')
+    with pytest.raises(UserInputError, match='broken.py could not be loaded'):
+        load_config(str(path))
+
+
+def test_cfg_options_are_merged():
+    cfg = load_config(SYNTHETIC_CONFIG, {'train_cfg.max_iters': 7})
+    assert cfg.train_cfg.max_iters == 7
+    assert cfg.custom_imports == dict(imports=['qmat'], allow_failed_imports=False)
+
+
+def test_valid_synthetic_data_passes(synthetic_root):
+    checked = check_dataset_files(synthetic_cfg(synthetic_root), ('train', 'val', 'test'))
+    assert checked == [osp.join(synthetic_root + '/', f'annotations/instances_{s}2019.json')
+                       for s in ('train', 'val', 'val')]
+
+
+def test_data_root_without_annotation_file(tmp_path):
+    (tmp_path / 'train2019').mkdir()
+    with pytest.raises(UserInputError,
+                       match=r'train annotation file .*instances_train2019.json does not exist'):
+        check_dataset_files(synthetic_cfg(str(tmp_path)), ('train',))
+
+
+def test_missing_data_root(tmp_path):
+    with pytest.raises(UserInputError, match='data_root .*absent/ is not a directory'):
+        check_dataset_files(load_config(SYNTHETIC_CONFIG, {
+            'train_dataloader.dataset.data_root': str(tmp_path / 'absent') + '/'}), ('train',))
+
+
+def test_annotation_file_that_does_not_parse(tmp_path):
+    path = tmp_path / 'bad.json'
+    path.write_text('{"images": [')
+    with pytest.raises(UserInputError, match='bad.json is not valid JSON'):
+        check_coco_file(str(path))
+
+
+def test_json_that_is_not_coco(tmp_path):
+    path = tmp_path / 'list.json'
+    path.write_text(json.dumps({'images': [], 'annotations': {}}))
+    with pytest.raises(UserInputError,
+                       match='list.json is not COCO json: no list under annotations, categories'):
+        check_coco_file(str(path))
+
+
+def test_class_names_must_exist_in_the_file(tmp_path):
+    path = tmp_path / 'cats.json'
+    path.write_text(json.dumps({'images': [], 'annotations': [], 'categories': [{'id': 1, 'name': 'mono'}]}))
+    assert check_coco_file(str(path), ['mono'])['categories'][0]['name'] == 'mono'
+    with pytest.raises(UserInputError, match=r"no categories named \['thick'\] \(it has \['mono'\]\)"):
+        check_coco_file(str(path), ['mono', 'thick'])
+
+
+def test_missing_image_folder(synthetic_root, tmp_path):
+    cfg = synthetic_cfg(synthetic_root)
+    cfg.train_dataloader.dataset.data_prefix.img = 'elsewhere/'
+    with pytest.raises(UserInputError, match='train image folder .*elsewhere/ does not exist'):
+        check_dataset_files(cfg, ('train',))

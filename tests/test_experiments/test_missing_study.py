@@ -1,0 +1,163 @@
+"""The missing-annotation study: its metrics on known inputs, and the whole command on a tiny set."""
+import json
+import os.path as osp
+import shutil
+
+import numpy as np
+import pytest
+from helpers import run_tool
+
+from qmat.experiments import train_file
+
+
+def test_file_names():
+    assert train_file(0.3, 2) == 'annotations/instances_train2019_missing30_seed2.json'
+    assert train_file(0.0, 0) == 'annotations/instances_train2019_missing00_seed0.json'
+
+
+@pytest.mark.slow
+def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
+    data, work, records = str(tmp_path / 'data'), str(tmp_path / 'work'), tmp_path / 'records'
+    docs = tmp_path / 'bench.md'
+    docs.write_text('# Benchmarks\n\ntext before\n')
+    options = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
+               'train_dataloader.batch_size=2', 'val_dataloader.batch_size=2']
+    command = ['tools/experiments/missing_study.py', '--data', data, '--work-root', work, '--results',
+               str(records), '--train', '4', '--val', '2', '--jobs', '2',
+               '--methods', 'baseline', 'sasl-t0.8', 'oracle-rpn', '--fractions', '0', '0.5', '--seeds', '0',
+               '--plot', str(tmp_path / 'study.png'), '--docs', str(docs), '--cfg-options', *options]
+    result = run_tool(*command)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # the oracle only where something was removed: with nothing removed it is the baseline
+    assert result.stdout.count('[study] training') == 5 and result.stdout.count('[study] evaluating') == 5
+    study = json.load(open(osp.join(work, 'study.json')))
+    assert len(study['runs']) == 5
+    assert [r['fraction'] for r in study['runs'] if r['method'] == 'oracle-rpn'] == [0.5]
+    record = osp.join(data, 'annotations', 'instances_train2019_missing50_seed0.removed.json')
+    removed = json.load(open(record))
+    assert len(removed['removed_ids']) > 0 and removed['kept_as_ignored']
+    for run in study['runs']:
+        metrics = run['metrics']
+        assert 0 <= metrics['AR@100'] <= metrics['AR@1000'] <= 1 and 'coco/segm_mAP' in metrics
+        assert run['fingerprint'] and run['machine'] and run['options'][1] == 'randomness.seed=0'
+        name = f'{run["method"]}_missing{round(100 * run["fraction"]):02d}_seed0.json'
+        assert json.load(open(records / name)) == json.loads(json.dumps(run))
+        if run['fraction'] == 0:
+            assert metrics['removed'] == 0 and metrics['recovered'] is None
+        else:
+            assert metrics['removed'] == len(removed['removed_ids']) and 0 <= metrics['recovered'] <= 1
+    text = docs.read_text()
+    assert text.startswith('# Benchmarks\n\ntext before') and '| sasl-t0.8 | 50% | 1 |' in text
+    assert '| oracle-rpn | 50% | 1 |' in text and '| oracle-rpn | 0% |' not in text
+    assert 'share recovered' in text  # the goal's table, from the same records
+    ap = {(r['method'], r['fraction']): r['metrics']['coco/bbox_mAP'] for r in study['runs']}
+    loss = ap['baseline', 0.0] - ap['baseline', 0.5]
+    for row in study['recovery']:
+        assert row['seeds'] == [0] and row['fraction'] == 0.5
+        gain = ap[row['method'], 0.5] - ap['baseline', 0.5]
+        share = row['columns']['coco/bbox_mAP']['share']
+        assert share == (pytest.approx(gain / loss) if loss > 0 else None)
+    assert sorted(row['method'] for row in study['recovery']) == ['oracle-rpn', 'sasl-t0.8']
+    assert osp.isfile(tmp_path / 'study.png')
+
+    again = run_tool(*command)  # everything finished: nothing is trained or evaluated twice
+    assert again.returncode == 0 and '[study] training' not in again.stdout
+    assert '[study] evaluating' not in again.stdout and docs.read_text().count('missing-study:start') == 1
+
+    # the records alone make the study (another machine has no work dirs); a stale record is made again
+    shutil.rmtree(osp.join(work, 'baseline'))
+    stale = records / 'sasl-t0.8_missing50_seed0.json'
+    stale.write_text(json.dumps(dict(json.loads(stale.read_text()), fingerprint='another-config')))
+    report = run_tool(*command, '--report-only')
+    assert report.returncode == 0 and '[study] training' not in report.stdout
+    assert 'sasl-t0.8_missing50_seed0.json was made with another config' in report.stdout
+    assert report.stdout.count('[study] evaluating') == 1
+    assert len(json.load(open(osp.join(work, 'study.json')))['runs']) == 5
+
+
+def test_recovery_pairs_seeds_and_divides_mean_gain_by_mean_loss():
+    from qmat.experiments import Study
+    from qmat.experiments.report import recovery, recovery_report
+
+    def run(method, fraction, seed, bbox, segm):
+        return dict(method=method, fraction=fraction, seed=seed,
+                    metrics={'coco/bbox_mAP': bbox, 'coco/segm_mAP': segm})
+    results = [run('baseline', 0.0, 0, 0.30, 0.40), run('baseline', 0.0, 1, 0.28, 0.40),
+               run('baseline', 0.5, 0, 0.20, 0.40), run('baseline', 0.5, 1, 0.22, 0.41),
+               run('sasl', 0.5, 0, 0.26, 0.45), run('sasl', 0.5, 1, 0.24, 0.42),
+               run('ohem', 0.5, 1, 0.19, 0.40)]  # ohem's seed 0 is missing: only seed 1 pairs
+    rows = recovery(results, Study(methods=('baseline', 'ohem', 'sasl'), fractions=(0.0, 0.5), seeds=(0, 1)))
+    sasl, = [r for r in rows if r['method'] == 'sasl']
+    ohem, = [r for r in rows if r['method'] == 'ohem']
+    bbox = sasl['columns']['coco/bbox_mAP']
+    # losses 0.10 and 0.06, gains 0.06 and 0.02: 0.04 of 0.08 won back
+    assert sasl['seeds'] == [0, 1] and bbox['share'] == pytest.approx(0.5)
+    assert bbox['loss']['mean'] == pytest.approx(0.08)
+    assert bbox['gain']['std'] == pytest.approx(np.std([0.06, 0.02], ddof=1))
+    # segm: the baseline lost nothing on average (0.0 and -0.01), so there is no share to speak of
+    assert sasl['columns']['coco/segm_mAP']['share'] is None
+    assert ohem['seeds'] == [1] and ohem['columns']['coco/bbox_mAP']['share'] == pytest.approx(-0.03 / 0.06)
+    table = recovery_report(rows)
+    assert '| sasl | 50% | 2 | 8.0 ± 2.8 | 4.0 ± 2.8 | 0.50 |' in table and '| ohem | 50% | 1 |' in table
+
+
+def test_report_leaves_out_rows_without_runs_and_counts_what_is_missing():
+    from qmat.experiments import Study
+    from qmat.experiments.report import report, summarize
+    study = Study(methods=('baseline', 'sasl-t0.8', 'oracle-rpn'), fractions=(0.0, 0.5), seeds=(0, 1))
+    metrics = {key: 0.25 for key in ('coco/bbox_mAP', 'coco/segm_mAP', 'AR@100')}
+    results = [dict(method='baseline', fraction=f, seed=s, metrics=metrics)
+               for f in (0.0, 0.5) for s in (0, 1)]
+    results.append(dict(method='sasl-t0.8', fraction=0.5, seed=0, metrics=metrics))
+    text = report(summarize(results, study), study)
+    # 10 runs in the matrix (the oracle not at 0 %), 5 recorded
+    assert '5 runs of the matrix have no record yet' in text
+    assert '| baseline | 0% | 2 |' in text and '| sasl-t0.8 | 50% | 1 |' in text
+    assert '| sasl-t0.8 | 0% |' not in text and '| oracle-rpn |' not in text
+    complete = Study(methods=('baseline',), fractions=(0.0, 0.5), seeds=(0, 1))
+    assert 'no record yet' not in report(summarize(results[:4], complete), complete)
+
+
+def test_fingerprint_follows_config_options_and_data(tmp_path):
+    from helpers import REPO
+
+    from qmat.experiments import STUDY_METHODS, Study
+    from qmat.experiments.records import read_record, write_record
+    config = osp.join(REPO, STUDY_METHODS['baseline'])
+    study = Study(train=64)
+    print_once = study.fingerprint(config, {'randomness.seed': 0})
+    assert print_once == study.fingerprint(config, {'randomness.seed': 0})
+    assert print_once != study.fingerprint(config, {'randomness.seed': 1})
+    assert print_once != study.fingerprint(osp.join(REPO, STUDY_METHODS['sasl-t0.8']), {'randomness.seed': 0})
+    assert print_once != Study(train=32).fingerprint(config, {'randomness.seed': 0})
+    assert print_once != Study(policy='uniform').fingerprint(config, {'randomness.seed': 0})
+
+    path = str(tmp_path / 'records' / 'run.json')
+    assert read_record(path) is None
+    write_record(path, dict(metrics={'coco/bbox_mAP': 0.5}, fingerprint=print_once))
+    assert read_record(path)['fingerprint'] == print_once
+    open(path, 'w').write('{"metrics": ')  # cut off: read as absent, so the run is made again
+    assert read_record(path) is None
+
+
+def test_training_log_means_and_what_the_rules_did(tmp_path):
+    from qmat.experiments.report import rule_report
+    from qmat.experiments.runs import log_means
+    logs = tmp_path / '20261201_000000' / 'vis_data'
+    logs.mkdir(parents=True)
+    rows = [dict(sasl_soft_labels=4.0, sasl_soft_on_removed=1.0, sasl_removed_negatives=8.0, loss=1.0),
+            dict(sasl_soft_labels=2.0, sasl_soft_on_removed=2.0, sasl_removed_negatives=4.0, loss=0.5),
+            {'coco/bbox_mAP': 0.2, 'step': 40}]
+    (logs / 'scalars.json').write_text(''.join(json.dumps(r) + '\n' for r in rows) + '{"sasl_soft_lab')
+    means = log_means(str(tmp_path), ('sasl_', 'brl_'))
+    assert means == dict(sasl_soft_labels=3.0, sasl_soft_on_removed=1.5, sasl_removed_negatives=6.0)
+    assert log_means(str(tmp_path / 'nothing'), ('sasl_',)) == {}
+    sasl = dict(method='sasl-t0.8', fraction=0.5, seed=0,
+                metrics={'coco/bbox_mAP': 0.2, **{f'train/{k}': v for k, v in means.items()}})
+    brl = dict(method='brl', fraction=0.0, seed=1, metrics={'train/brl_confusion': 61000.4,
+                                                           'train/brl_recalibrated': 2.25})
+    baseline = dict(method='baseline', fraction=0.5, seed=0, metrics={'coco/bbox_mAP': 0.2})
+    text = rule_report([sasl, brl, baseline])
+    assert '| sasl-t0.8 | 50% | 0 | 3.0 | 0.500 | 0.250 | — | — |' in text  # 1.5 / 3 and 1.5 / 6
+    assert '| brl | 0% | 1 | — | — | — | 61000 | 2.2 |' in text and '| baseline |' not in text
+    assert rule_report([baseline]) == ''
