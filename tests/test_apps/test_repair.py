@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import SYNTHETIC_CONFIG
-from helpers import run_tool
+from helpers import run_in_process, run_tool
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 
@@ -91,12 +91,12 @@ def test_repair_tool_prints_precision_and_recall(chip):
     torch.save({'state_dict': {}, 'meta': {}}, checkpoint)
     result = run_tool('tools/hunting/repair_annotations.py', SYNTHETIC_CONFIG, str(checkpoint),
                       str(chip / 'train.json'), '--images', str(chip / 'images'), '--out', str(chip / 'out'),
-                      '--score-thr', '0.99',
-                      '--removed', str(chip / 'train.removed.json'))
+                      '--score-thr', '0.99', '--removed', str(chip / 'train.removed.json'))
     # a real (untrained) network this time: the command runs end to end and reports its scores
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'suspected missing annotations' in result.stdout and '"removed": 1' in result.stdout
     shutil.rmtree(chip / 'images')
-    result = run_tool('tools/hunting/repair_annotations.py', SYNTHETIC_CONFIG, str(checkpoint),
-                      str(chip / 'train.json'), '--images', str(chip / 'images'), '--out', str(chip / 'out'))
+    result = run_in_process('tools/hunting/repair_annotations.py', SYNTHETIC_CONFIG, str(checkpoint),
+                            str(chip / 'train.json'), '--images', str(chip / 'images'), '--out',
+                            str(chip / 'out'))
     assert result.returncode == 2 and 'error: images' in result.stderr and 'does not exist' in result.stderr

@@ -5,7 +5,7 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-from helpers import run_tool
+from helpers import run_in_process
 
 from qmat.datasets.labelme import convert_labelme
 from qmat.datasets.validate import validate_coco
@@ -54,5 +54,5 @@ def test_unknown_label_names_the_file(tmp_path):
     write_labelme(src, 'c', [polygon('bilayer', [[1, 1], [5, 1], [5, 5]])])
     with pytest.raises(UserInputError, match=r"c.json: label 'bilayer' is not one of"):
         convert_labelme(str(src), str(tmp_path / 'root'), 'train', CLASSES)
-    result = run_tool('tools/dataset_converters/labelme2coco.py', str(src), str(tmp_path / 'root2'))
+    result = run_in_process('tools/dataset_converters/labelme2coco.py', str(src), str(tmp_path / 'root2'))
     assert result.returncode == 2 and 'c.json' in result.stderr and 'Traceback' not in result.stderr

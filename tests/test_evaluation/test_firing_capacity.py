@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from helpers import REPO, assert_one_line_error, run_tool
+from helpers import REPO, assert_one_line_error, run_in_process, run_tool
 
 from qmat.evaluation.firing_capacity import firing_capacity, max_keys_to_fire
 from qmat.models import attention_soft_labels
@@ -50,8 +50,8 @@ def test_capacity_counts_groups_within_the_limit():
 def test_tool_counts_the_keys_of_the_training_images(synthetic_root, tmp_path):
     out = tmp_path / 'capacity.json'
     result = run_tool('tools/analysis_tools/sasl_firing_capacity.py', SASL_CONFIG, '--data-root',
-                      synthetic_root,
-                      '--train-ann', 'annotations/instances_train2019.json', '--out', str(out))
+                      synthetic_root, '--train-ann', 'annotations/instances_train2019.json', '--out',
+                      str(out))
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'needs at most 2.85 keys' in result.stdout
     assert '| annotated flakes + background key |' in result.stdout
@@ -76,14 +76,15 @@ def test_tool_counts_the_keys_of_the_training_images(synthetic_root, tmp_path):
 
 
 def test_tool_needs_a_sasl_config(synthetic_root):
-    result = run_tool('tools/analysis_tools/sasl_firing_capacity.py',
-                      f'{REPO}/configs/synthetic/mask-rcnn_r18_fpn_250i_synthetic.py', '--data-root',
-                      synthetic_root, '--train-ann', 'annotations/instances_train2019.json')
+    result = run_in_process('tools/analysis_tools/sasl_firing_capacity.py',
+                            f'{REPO}/configs/synthetic/mask-rcnn_r18_fpn_250i_synthetic.py', '--data-root',
+                            synthetic_root, '--train-ann', 'annotations/instances_train2019.json')
     assert_one_line_error(result, 'not SASLRPNHead')
 
 
 def test_tool_refuses_unnormalised_readings(synthetic_root):
-    result = run_tool('tools/analysis_tools/sasl_firing_capacity.py',
-                      f'{REPO}/configs/synthetic/mask-rcnn_r18_fpn_sasl-dot-t0.8_250i_synthetic.py',
-                      '--data-root', synthetic_root, '--train-ann', 'annotations/instances_train2019.json')
+    result = run_in_process('tools/analysis_tools/sasl_firing_capacity.py',
+                            f'{REPO}/configs/synthetic/mask-rcnn_r18_fpn_sasl-dot-t0.8_250i_synthetic.py',
+                            '--data-root', synthetic_root, '--train-ann',
+                            'annotations/instances_train2019.json')
     assert_one_line_error(result, "norm is 'none'")

@@ -10,7 +10,7 @@ import mmcv
 import numpy as np
 from browser import browser_page, image_states, visible_rows
 from conftest import SYNTHETIC_CONFIG
-from helpers import run_tool
+from helpers import run_in_process, run_tool
 
 
 class ReportParser(HTMLParser):
@@ -79,10 +79,9 @@ def test_hunt_a_folder_with_a_corrupt_image_then_resume(random_checkpoint, tmp_p
 
 
 def test_hunt_bad_options_are_one_line(random_checkpoint, tmp_path):
-    result = run_tool('tools/hunting/hunt.py', SYNTHETIC_CONFIG, random_checkpoint, str(tmp_path), '--out',
-                      str(tmp_path / 'o'), '--min-area-um2', '5')
+    result = run_in_process('tools/hunting/hunt.py', SYNTHETIC_CONFIG, random_checkpoint, str(tmp_path),
+                            '--out', str(tmp_path / 'o'), '--min-area-um2', '5')
     assert result.returncode == 2 and 'error: --min-area-um2 needs --microns-per-pixel' in result.stderr
-    result = run_tool('tools/hunting/hunt.py', SYNTHETIC_CONFIG, random_checkpoint, str(tmp_path / 'none'),
-                      '--out',
-                      str(tmp_path / 'o'))
+    result = run_in_process('tools/hunting/hunt.py', SYNTHETIC_CONFIG, random_checkpoint,
+                            str(tmp_path / 'none'), '--out', str(tmp_path / 'o'))
     assert result.returncode == 2 and 'error: no images found' in result.stderr

@@ -7,7 +7,7 @@ import random
 import pytest
 import torch
 from conftest import SYNTHETIC_CONFIG, tiny_run_config, tiny_run_options
-from helpers import RunsCode, assert_ok, assert_one_line_error, loads_without_qmat, run_tool
+from helpers import RunsCode, assert_ok, assert_one_line_error, loads_without_qmat, run_in_process, run_tool
 
 
 @pytest.mark.slow
@@ -20,8 +20,8 @@ def test_train_then_test_reports_bbox_and_segm_map(synthetic_root, tmp_path):
     assert loads_without_qmat(checkpoint)
 
     out = str(tmp_path / 'test')
-    result = run_tool('tools/test.py', SYNTHETIC_CONFIG, checkpoint, '--work-dir', out,
-                      '--out', osp.join(out, 'predictions.pkl'), '--show-dir', 'pictures',
+    result = run_tool('tools/test.py', SYNTHETIC_CONFIG, checkpoint, '--work-dir', out, '--out',
+                      osp.join(out, 'predictions.pkl'), '--show-dir', 'pictures',
                       *tiny_run_options(synthetic_root, max_iters=4))
     assert_ok(result)
     for key in ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/segm_mAP', 'coco/segm_mAP_75'):
@@ -87,9 +87,8 @@ def test_dist_train_and_test_two_processes_on_cpu(synthetic_root, tmp_path):
     checkpoint = torch.load(osp.join(work, 'iter_2.pth'), weights_only=True)
     assert checkpoint['meta']['iter'] == 2
     options = tiny_run_options(synthetic_root, max_iters=2)
-    result = run_tool('tools/dist_test.sh', SYNTHETIC_CONFIG, osp.join(work, 'iter_2.pth'), '2',
-                      '--work-dir', str(tmp_path / 'ddp_test'), *options,
-                      env={'PORT': str(random.randint(20000, 40000))})
+    result = run_tool('tools/dist_test.sh', SYNTHETIC_CONFIG, osp.join(work, 'iter_2.pth'), '2', '--work-dir',
+                      str(tmp_path / 'ddp_test'), *options, env={'PORT': str(random.randint(20000, 40000))})
     assert_ok(result)
     assert 'coco/bbox_mAP' in result.stdout + result.stderr
 
@@ -100,8 +99,8 @@ def test_missing_config_is_one_line(tmp_path):
 
 
 def test_data_root_without_annotations_is_one_line(tmp_path):
-    result = run_tool('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', str(tmp_path / 'w'),
-                      *tiny_run_options(str(tmp_path), max_iters=1))
+    result = run_in_process('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', str(tmp_path / 'w'),
+                            *tiny_run_options(str(tmp_path), max_iters=1))
     assert_one_line_error(result, osp.join(str(tmp_path), 'annotations', 'instances_train2019.json'))
 
 
@@ -110,8 +109,8 @@ def test_annotation_file_that_does_not_parse_is_one_line(synthetic_root, tmp_pat
     (root / 'annotations').mkdir(parents=True)
     (root / 'train2019').mkdir()
     (root / 'annotations' / 'instances_train2019.json').write_text('{"images": [1, 2')
-    result = run_tool('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', str(tmp_path / 'w'),
-                      *tiny_run_options(str(root), max_iters=1))
+    result = run_in_process('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', str(tmp_path / 'w'),
+                            *tiny_run_options(str(root), max_iters=1))
     assert_one_line_error(result, 'instances_train2019.json', 'not valid JSON')
 
 
@@ -119,29 +118,28 @@ def test_unsafe_checkpoint_is_refused_by_test_py(synthetic_root, tmp_path):
     marker = str(tmp_path / 'was_executed')
     checkpoint = str(tmp_path / 'evil.pth')
     torch.save({'state_dict': {}, 'meta': {}, 'payload': RunsCode(marker)}, checkpoint)
-    result = run_tool('tools/test.py', SYNTHETIC_CONFIG, checkpoint, '--work-dir', str(tmp_path / 'w'),
-                      *tiny_run_options(synthetic_root, max_iters=1))
+    result = run_in_process('tools/test.py', SYNTHETIC_CONFIG, checkpoint, '--work-dir', str(tmp_path / 'w'),
+                            *tiny_run_options(synthetic_root, max_iters=1))
     assert_one_line_error(result, 'refused to load checkpoint', 'evil.pth')
     assert not osp.exists(marker)
 
 
 def test_missing_checkpoint_is_one_line(synthetic_root, tmp_path):
-    result = run_tool('tools/test.py', SYNTHETIC_CONFIG, str(tmp_path / 'none.pth'),
-                      *tiny_run_options(synthetic_root, max_iters=1))
+    result = run_in_process('tools/test.py', SYNTHETIC_CONFIG, str(tmp_path / 'none.pth'),
+                            *tiny_run_options(synthetic_root, max_iters=1))
     assert_one_line_error(result, 'none.pth', 'does not exist')
 
 
 def test_generate_synthetic_cli(tmp_path):
     result = run_tool('tools/data_tools/generate_synthetic.py', str(tmp_path / 'set'), '--train', '2',
-                      '--val', '1',
-                      '--size', '64', '64')
+                      '--val', '1', '--size', '64', '64')
     assert_ok(result)
     with open(tmp_path / 'set' / 'annotations' / 'instances_val2019.json') as f:
         assert len(json.load(f)['images']) == 1
     assert 'train:' in result.stdout and 'img/s' in result.stderr  # the progress bar
-    assert_one_line_error(run_tool('tools/data_tools/generate_synthetic.py', str(tmp_path / 'bad'),
-                          '--size', '32', '32',
-                                   '--radius', '4', '20'), 'radius (4.0, 20.0) must be > 0 and fit')
+    result = run_in_process('tools/data_tools/generate_synthetic.py', str(tmp_path / 'bad'), '--size', '32',
+                            '32', '--radius', '4', '20')
+    assert_one_line_error(result, 'radius (4.0, 20.0) must be > 0 and fit')
     assert not os.path.exists(tmp_path / 'bad' / 'annotations')
 
 
@@ -149,9 +147,10 @@ def test_generate_synthetic_cli(tmp_path):
 def test_sasl_model_trains_on_dropped_annotations_logs_and_audits_its_soft_labels(synthetic_root, tmp_path):
     config = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
     audit_file = osp.join(str(tmp_path), 'train_audit.json')
-    assert_ok(run_tool('tools/data_tools/drop_annotations.py', osp.join(synthetic_root, 'annotations',
-                       'instances_train2019.json'), audit_file, '--fraction', '0.5', '--policy', 'annotator',
-                       '--keep-as-ignored'))
+    assert_ok(run_tool('tools/data_tools/drop_annotations.py',
+                       osp.join(synthetic_root, 'annotations',
+                       'instances_train2019.json'),
+                       audit_file, '--fraction', '0.5', '--policy', 'annotator', '--keep-as-ignored'))
     work = str(tmp_path / 'sasl')
     options = tiny_run_options(synthetic_root, max_iters=3)
     result = run_tool('tools/train.py', config, '--work-dir', work, *options,
@@ -170,9 +169,8 @@ def test_sasl_model_trains_on_dropped_annotations_logs_and_audits_its_soft_label
 
     out = str(tmp_path / 'audit.json')
     result = run_tool('tools/analysis_tools/audit_soft_labels.py', config, checkpoint, '--train-ann',
-                      audit_file, '--data-root', synthetic_root, '--temperatures', '1', '0.1',
-                      '--thresholds', '0.5', '0.9',
-                      '--out', out)
+                      audit_file, '--data-root', synthetic_root, '--temperatures', '1', '0.1', '--thresholds',
+                      '0.5', '0.9', '--out', out)
     assert_ok(result)
     audit = json.load(open(out))
     assert audit['images'] > 0 and 0 < audit['removed_negatives'] < audit['negatives']
@@ -198,16 +196,16 @@ def test_audit_needs_ignored_instances(synthetic_root, tmp_path):
     config = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
     checkpoint = str(tmp_path / 'random.pth')
     torch.save({'state_dict': {}, 'meta': {}}, checkpoint)
-    result = run_tool('tools/analysis_tools/audit_soft_labels.py', config, checkpoint,
-                      '--data-root', synthetic_root, '--train-ann', 'annotations/instances_train2019.json')
+    result = run_in_process('tools/analysis_tools/audit_soft_labels.py', config, checkpoint, '--data-root',
+                            synthetic_root, '--train-ann', 'annotations/instances_train2019.json')
     assert_one_line_error(result, 'no batch carried ignored (removed) instances', '--keep-as-ignored')
 
 
 def test_negatives_on_removed_needs_ignored_instances(synthetic_root, random_checkpoint):
-    result = run_tool('tools/analysis_tools/negatives_on_removed.py', SYNTHETIC_CONFIG, random_checkpoint,
-                      '--data-root', synthetic_root, '--train-ann', 'annotations/instances_train2019.json',
-                      '--cfg-options', 'train_dataloader.num_workers=0',
-                      'train_dataloader.persistent_workers=False')
+    result = run_in_process('tools/analysis_tools/negatives_on_removed.py', SYNTHETIC_CONFIG,
+                            random_checkpoint, '--data-root', synthetic_root, '--train-ann',
+                            'annotations/instances_train2019.json', '--cfg-options',
+                            'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False')
     assert_one_line_error(result, 'no image carried ignored (removed) instances', '--keep-as-ignored')
 
 
@@ -225,54 +223,55 @@ def test_head_start_tool_prints_each_seed_and_the_ratio_of_the_means():
     reference = [float(r[3]) for r in rows if r[1] == 'reference']
     candidate = [float(r[3]) for r in rows if r[1] == 'candidate']
     assert float(rows[-1][3]) == pytest.approx(sum(candidate) / sum(reference), abs=0.01)  # logit std
-    assert_one_line_error(run_tool('tools/analysis_tools/head_start.py', SYNTHETIC_CONFIG, sasl, '--batch',
-                          '0'), '--batch')
+    assert_one_line_error(run_in_process('tools/analysis_tools/head_start.py', SYNTHETIC_CONFIG, sasl,
+                                         '--batch', '0'), '--batch')
 
 
 @pytest.mark.slow
 def test_sasl_benchmark_prints_the_ratio():
     sasl = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
-    result = run_tool('tools/analysis_tools/benchmark_sasl_rpn.py', '--baseline', SYNTHETIC_CONFIG,
-                      '--sasl', sasl,
-                      '--size', '96', '96', '--input-scale', '96', '96', '--iters', '20', '--warmup', '1')
+    result = run_tool('tools/analysis_tools/benchmark_sasl_rpn.py', '--baseline', SYNTHETIC_CONFIG, '--sasl',
+                      sasl, '--size', '96', '96', '--input-scale', '96', '96', '--iters', '20', '--warmup',
+                      '1')
     assert_ok(result)
     rows = [line.split('|') for line in result.stdout.splitlines()
             if line.startswith('| ') and 'Head' in line]
     assert [r[1].strip() for r in rows] == ['RPNHead', 'SASLRPNHead']
     base, sasl_median, ratio = float(rows[0][2]), float(rows[1][2]), float(rows[1][5])
     assert float(rows[0][5]) == 1.0 and ratio == pytest.approx(sasl_median / base, abs=2e-3)
-    assert_one_line_error(run_tool('tools/analysis_tools/benchmark_sasl_rpn.py', '--iters', '5'),
+    assert_one_line_error(run_in_process('tools/analysis_tools/benchmark_sasl_rpn.py', '--iters', '5'),
                           'at least 20')
 
 
 def test_inference_benchmark_prints_a_row_per_config():
     result = run_tool('tools/analysis_tools/benchmark_inference.py', '--configs', SYNTHETIC_CONFIG,
-                      '--images', '1',
-                      '--size', '128', '160')
+                      '--images', '1', '--size', '128', '160')
     assert_ok(result)
     rows = [line for line in result.stdout.splitlines() if line.startswith(f'| {SYNTHETIC_CONFIG} |')]
     assert len(rows) == 1 and '| untrained |' in rows[0]
     assert float(rows[0].split('|')[3]) > 0
-    assert_one_line_error(run_tool('tools/analysis_tools/benchmark_inference.py', '--configs',
-                          SYNTHETIC_CONFIG,
-                                   '--checkpoints', 'a.pth', 'b.pth'), '--checkpoints: give one per config')
+    result = run_in_process('tools/analysis_tools/benchmark_inference.py', '--configs', SYNTHETIC_CONFIG,
+                            '--checkpoints', 'a.pth', 'b.pth')
+    assert_one_line_error(result, '--checkpoints: give one per config')
 
 
 def test_hunt_benchmark_prints_a_row_per_mode(random_checkpoint):
     result = run_tool('tools/analysis_tools/benchmark_hunt.py', SYNTHETIC_CONFIG, random_checkpoint,
-                      '--images', '1',
-                      '--size', '128', '160', '--modes', 'whole', '96:32', '--score-thr', '0')
+                      '--images', '1', '--size', '128', '160', '--modes', 'whole', '96:32',
+                      '--score-thr', '0')
     assert_ok(result)
     rows = [line.split('|') for line in result.stdout.splitlines() if line.startswith(('| whole', '| tiles'))]
     assert [r[1].strip() for r in rows] == ['whole image', 'tiles 96 px, overlap 32']
     for row in rows:
         median, rate, flakes = (float(v) for v in row[2:5])
         assert median > 0 and rate > 0 and flakes > 0  # score >= 0: an untrained model keeps its detections
-    assert_one_line_error(run_tool('tools/analysis_tools/benchmark_hunt.py', SYNTHETIC_CONFIG,
-                          random_checkpoint, '--modes', '64:64'), '--modes: tiling needs 0 <= overlap < tile')
+    result = run_in_process('tools/analysis_tools/benchmark_hunt.py', SYNTHETIC_CONFIG, random_checkpoint,
+                            '--modes', '64:64')
+    assert_one_line_error(result, '--modes: tiling needs 0 <= overlap < tile')
 
 
 def test_missing_study_rejects_impossible_jobs(tmp_path):
-    result = run_tool('tools/experiments/missing_study.py', '--jobs', '0', '--data', str(tmp_path / 'data'))
+    result = run_in_process('tools/experiments/missing_study.py', '--jobs', '0', '--data',
+                            str(tmp_path / 'data'))
     assert_one_line_error(result, '--jobs must be >= 1')
     assert not os.path.exists(tmp_path / 'data')  # checked before anything is generated
