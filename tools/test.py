@@ -5,7 +5,7 @@ The options are mmdet 3.3.0's. The checkpoint is loaded with ``weights_only=True
 import argparse
 import os
 
-from mmengine.config import DictAction
+from qmat.engine.runner import add_run_arguments
 
 
 def parse_args(argv=None):
@@ -17,16 +17,9 @@ def parse_args(argv=None):
     parser.add_argument('--show', action='store_true', help='show prediction results')
     parser.add_argument('--show-dir', help='directory (inside the run dir) where painted images are saved')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
-    parser.add_argument('--data-root', help='run on the dataset in this directory (same layout as the '
-                        "config's: annotations/ and images); applied before --cfg-options")
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings in the config, key=value pairs such as test_dataloader.batch_size=2')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-                        help='job launcher')
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation (the config\'s tta_model, else flip / no flip)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_run_arguments(parser, 'test_dataloader.batch_size=2')
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args

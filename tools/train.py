@@ -6,7 +6,7 @@ gloo DDP when torchrun starts it on a machine without a GPU.
 import argparse
 import os
 
-from mmengine.config import DictAction
+from qmat.engine.runner import add_run_arguments
 
 
 def parse_args(argv=None):
@@ -20,14 +20,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from CKPT, or without a value from the latest checkpoint in the work dir')
-    parser.add_argument('--data-root', help='run on the dataset in this directory (same layout as the '
-                        "config's: annotations/ and images); applied before --cfg-options")
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings in the config, key=value pairs such as train_cfg.max_iters=100')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-                        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_run_arguments(parser, 'train_cfg.max_iters=100')
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args

@@ -1,6 +1,6 @@
 # CPU-sized Mask R-CNN on the synthetic flakes of tools/data_tools/generate_synthetic.py (256 x 256 images):
-# ResNet-18 + FPN with 64 channels, trained from scratch (no download), 250 iterations of 4 images: about
-# 9 minutes on 2 CPU cores, so that the quick start and each run of the missing-annotation study stay short.
+# ResNet-18 + FPN with 64 channels, trained from scratch (no download), 250 iterations of 4 images: short
+# enough on 2 CPU cores for the quick start and each run of the missing-annotation study (docs/benchmarks.md).
 # The quick start and the end-to-end tests use it; the paper's setup is configs/baseline/.
 _base_ = [
     '../_base_/models/mask-rcnn_r101_fpn.py', '../_base_/datasets/flake_instance.py',

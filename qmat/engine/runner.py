@@ -1,13 +1,26 @@
 """Building an mmengine Runner the way tools/train.py and tools/test.py need it."""
+import argparse
 import os.path as osp
 from typing import Optional, Sequence
 
 from mmdet.registry import RUNNERS
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from .config import check_dataset_files, load_config, set_data_root
 from .distributed import setup_cpu_distributed
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, example: str) -> None:
+    """The options tools/train.py and tools/test.py share: ``--data-root``, ``--cfg-options`` (``example``
+    in its help), ``--launcher`` and torchrun's ``--local-rank``."""
+    parser.add_argument('--data-root', help='run on the dataset in this directory (same layout as the '
+                        "config's: annotations/ and images); applied before --cfg-options")
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help=f'override settings in the config, key=value pairs such as {example}')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
 def load_run_config(config_path: str, cfg_options: Optional[dict], launcher: str,

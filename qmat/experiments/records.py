@@ -6,8 +6,6 @@ fingerprint no longer matches its config is made again.
 """
 import hashlib
 import json
-import os
-import platform
 import subprocess
 import time
 from typing import Optional
@@ -16,6 +14,7 @@ import torch
 
 from qmat.engine import load_config
 from qmat.utils import dump_json
+from qmat.utils.machine import machine
 
 
 def fingerprint(config: str, options: dict, data: dict) -> str:
@@ -48,7 +47,3 @@ def provenance(checkout: str) -> dict:
     except (OSError, subprocess.CalledProcessError):
         commit = None
     return dict(commit=commit, machine=machine(), torch=torch.__version__, date=time.strftime('%Y-%m-%d'))
-
-
-def machine() -> str:
-    return f'{platform.machine()}, {os.cpu_count()} CPU cores'

@@ -5,10 +5,10 @@ import statistics
 from typing import Dict, List, Optional, Sequence
 
 from qmat.utils import write_text
+from qmat.utils.machine import machine
 
 from .columns import GOAL_COLUMNS, STUDY_COLUMNS
 from .methods import ORACLES, in_matrix
-from .records import machine
 from .study import Study
 
 

@@ -13,9 +13,10 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
+from qmat.utils.machine import machine
+
 from .columns import TABLE1_COLUMNS
 from .methods import METHODS, TABLE1_METHODS
-from .records import machine
 from .report import format_cell, mean_std
 from .runs import finished, last_metrics, train
 from .study import Study, run_study

@@ -179,7 +179,7 @@ def test_sasl_model_trains_on_dropped_annotations_logs_and_audits_its_soft_label
     assert '| objectness p | - | - | - | 0.9 |' in result.stdout
     for row in audit['rows']:
         assert 0 <= row['recall'] <= 1
-        assert row['precision'] != row['precision'] or 0 <= row['precision'] <= 1  # NaN: nothing fired
+        assert row['precision'] is None or 0 <= row['precision'] <= 1  # null (NaN): nothing fired
 
     out = str(tmp_path / 'exposure.json')
     result = run_tool('tools/analysis_tools/negatives_on_removed.py', config, checkpoint, '--train-ann',

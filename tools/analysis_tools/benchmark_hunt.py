@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import platform
 import statistics
 import tempfile
 import time
@@ -44,12 +43,13 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    import torch
 
     from qmat.apis import FlakeHunter
     from qmat.apps import hunt_images, result_name
     from qmat.datasets import SceneConfig, generate_dataset
     from qmat.utils import UserInputError
+    from qmat.utils.machine import device_line
+    from qmat.utils.tables import markdown_table
 
     if args.images < 1:
         raise UserInputError(f'--images must be >= 1, got {args.images}')
@@ -83,16 +83,12 @@ def main(argv=None):
                 for path in images[1:])
             mode = 'whole image' if tile is None else f'tiles {tile} px, overlap {overlap}'
             rows.append((mode, statistics.median(seconds), len(seconds) / (stamps[-1] - stamps[0]), flakes))
-    device = torch.cuda.get_device_name() if args.device.startswith('cuda') else \
-        f'CPU ({os.cpu_count()} cores, {torch.get_num_threads()} threads)'
     print(f'{args.config}, {args.checkpoint}')
-    print(f'device: {device}; torch {torch.__version__}; Python {platform.python_version()}')
+    print(device_line(args.device))
     print(f'{args.images} micrographs of {args.size[0]} x {args.size[1]} per mode after 1 warm-up; '
           f'score >= {args.score_thr}\n')
-    print('| mode | median s / image | images / s | flakes / image |')
-    print('| --- | --- | --- | --- |')
-    for mode, median, rate, flakes in rows:
-        print(f'| {mode} | {median:.2f} | {rate:.3f} | {flakes:.1f} |')
+    print('\n'.join(markdown_table(('mode', 'median s / image', 'images / s', 'flakes / image'), (
+        (mode, f'{median:.2f}', f'{rate:.3f}', f'{flakes:.1f}') for mode, median, rate, flakes in rows))))
 
 
 if __name__ == '__main__':

@@ -9,7 +9,6 @@ reading, resizing, the network, and masks pasted back at full resolution. Prints
 """
 import argparse
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -36,6 +35,8 @@ def main(argv=None):
 
     from qmat.datasets import SceneConfig, generate_dataset
     from qmat.utils import UserInputError
+    from qmat.utils.machine import device_line
+    from qmat.utils.tables import markdown_table
 
     if args.images < 1:
         raise UserInputError(f'--images must be >= 1, got {args.images}')
@@ -67,14 +68,12 @@ def main(argv=None):
                 detections.append(int((result.pred_instances.scores >= 0.05).sum()))
             rows.append((config, 'trained' if checkpoint else 'untrained', statistics.median(seconds),
                          statistics.mean(detections)))
-    name = torch.cuda.get_device_name() if device.startswith('cuda') else \
-        f'CPU ({os.cpu_count()} cores, {torch.get_num_threads()} threads)'
-    print(f'device: {name}; torch {torch.__version__}; Python {platform.python_version()}')
+    print(device_line(device))
     print(f'{args.images} micrographs of {args.size[0]} x {args.size[1]}, median per image after 1 warm-up\n')
-    print('| config | weights | median s / image | images / s | detections / image |')
-    print('| --- | --- | --- | --- | --- |')
-    for config, weights, median, count in rows:
-        print(f'| {config} | {weights} | {median:.3f} | {1 / median:.2f} | {count:.1f} |')
+    header = ('config', 'weights', 'median s / image', 'images / s', 'detections / image')
+    print('\n'.join(markdown_table(header, (
+        (config, weights, f'{median:.3f}', f'{1 / median:.2f}', f'{count:.1f}')
+        for config, weights, median, count in rows))))
 
 
 if __name__ == '__main__':

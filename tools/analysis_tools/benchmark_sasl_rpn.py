@@ -9,8 +9,6 @@ RPN sampler reseeded identically for both); the table gives the median seconds p
 The default pair is the paper's R101-FPN setup on graphene; ``--input-scale`` shrinks the input for a CPU.
 """
 import argparse
-import os
-import platform
 import statistics
 import tempfile
 import time
@@ -80,11 +78,12 @@ def timed_step(model, optim_wrapper, batch, seed, device):
 
 def main(argv=None):
     args = parse_args(argv)
-    import torch
     from mmdet.utils import register_all_modules
 
     from qmat.datasets import SceneConfig, generate_dataset
     from qmat.utils import UserInputError
+    from qmat.utils.machine import device_line
+    from qmat.utils.tables import markdown_table
 
     if args.iters < 20:
         raise UserInputError(f'--iters {args.iters}: take the median of at least 20 iterations')
@@ -102,18 +101,15 @@ def main(argv=None):
             if i >= args.warmup:
                 times[name].append(seconds)
 
-    device = torch.cuda.get_device_name() if args.device.startswith('cuda') else \
-        f'CPU ({os.cpu_count()} cores, {torch.get_num_threads()} threads)'
     shape = tuple(runs['RPNHead'][2]['inputs'][0].shape[-2:])
-    print(f'device: {device}; torch {torch.__version__}; Python {platform.python_version()}')
+    print(device_line(args.device))
     print(f'{args.baseline} vs {args.sasl}: batch {args.batch}, input {shape[0]} x {shape[1]}, '
           f'median of {args.iters} iterations after {args.warmup} warm-up\n')
-    print('| RPN head | median s / iter | min | max | ratio |')
-    print('| --- | --- | --- | --- | --- |')
     base = statistics.median(times['RPNHead'])
-    for name, values in times.items():
-        median = statistics.median(values)
-        print(f'| {name} | {median:.3f} | {min(values):.3f} | {max(values):.3f} | {median / base:.3f} |')
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print('\n'.join(markdown_table(('RPN head', 'median s / iter', 'min', 'max', 'ratio'), (
+        (name, f'{medians[name]:.3f}', f'{min(v):.3f}', f'{max(v):.3f}', f'{medians[name] / base:.3f}')
+        for name, v in times.items()))))
 
 
 if __name__ == '__main__':

@@ -7,7 +7,6 @@ folder and prints a markdown table: images per second, and the speed-up of each 
 measured in the same run.
 """
 import argparse
-import os
 import platform
 import tempfile
 import time
@@ -25,6 +24,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     from qmat.datasets import SceneConfig, generate_dataset
+    from qmat.utils.machine import machine
+    from qmat.utils.tables import markdown_table
 
     cfg = SceneConfig(image_size=tuple(args.size), flakes=tuple(args.flakes),
                       radius=(4.0, 0.18 * min(args.size)))
@@ -36,13 +37,12 @@ def main(argv=None):
             generate_dataset(root, {'train': args.images}, cfg, seed=1, workers=workers)
             seconds = time.perf_counter() - start
         rows.append((workers, seconds, args.images / seconds))
-    print(f'machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}')
+    print(f'machine: {machine()}, Python {platform.python_version()}')
     print(f'{args.images} images of {args.size[0]} x {args.size[1]}, {args.flakes[0]}-{args.flakes[1]} '
           'flakes each: rendered, encoded (JPEG or PNG) and written with their COCO json\n')
-    print('| workers | seconds | images/s | speed-up |')
-    print('| --- | --- | --- | --- |')
-    for workers, seconds, rate in rows:
-        print(f'| {workers} | {seconds:.1f} | {rate:.1f} | {rate / rows[0][2]:.2f} |')
+    print('\n'.join(markdown_table(('workers', 'seconds', 'images/s', 'speed-up'), (
+        (workers, f'{seconds:.1f}', f'{rate:.1f}', f'{rate / rows[0][2]:.2f}')
+        for workers, seconds, rate in rows))))
 
 
 if __name__ == '__main__':

@@ -46,7 +46,7 @@ def main(argv=None):
         ratio = result['ratio']
         print(f'| {seed} | candidate / reference | | {ratio["logit_std"]:.2f} | '
               f'{ratio["rpn_conv_grad"]:.2f} | {ratio["loss_rpn_cls"]:.2f} |')
-    if len(results) > 1:  # the ratio of the means: what tests/test_sasl_rpn_head.py checks
+    if len(results) > 1:  # the ratio of the means: what tests/test_models/test_sasl_rpn_head.py checks
         means = {key: sum(r['candidate'][key] for r in results) / sum(r['reference'][key] for r in results)
                  for key in ('logit_std', 'rpn_conv_grad', 'loss_rpn_cls')}
         print(f'| all | mean candidate / mean reference | | {means["logit_std"]:.2f} | '

@@ -19,6 +19,7 @@ def main(argv=None):
     from qmat.evaluation.stage_exposure import negatives_on_removed
     from qmat.evaluation.training_pass import training_pass_of, write_pass_result
     from qmat.utils import UserInputError
+    from qmat.utils.tables import markdown_table
 
     model, batches = training_pass_of(args)
     result = negatives_on_removed(model, batches)
@@ -27,11 +28,9 @@ def main(argv=None):
                              'file with tools/data_tools/drop_annotations.py --keep-as-ignored')
     print(f'{result["rpn"]["images"]} training images with removed flakes, {args.passes} pass(es), '
           f'seed {args.seed}')
-    print('| stage | sampled negatives | on removed flakes | share |')
-    print('| --- | --- | --- | --- |')
-    for stage, name in (('rpn', 'RPN (anchors)'), ('rcnn', 'R-CNN (proposals)')):
-        row = result[stage]
-        print(f'| {name} | {row["negatives"]} | {row["on_removed"]} | {row["share"]:.2%} |')
+    stages = (('RPN (anchors)', result['rpn']), ('R-CNN (proposals)', result['rcnn']))
+    print('\n'.join(markdown_table(('stage', 'sampled negatives', 'on removed flakes', 'share'), (
+        (name, row['negatives'], row['on_removed'], f'{row["share"]:.2%}') for name, row in stages))))
     write_pass_result(args, result)
 
 

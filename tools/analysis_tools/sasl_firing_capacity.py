@@ -22,6 +22,7 @@ def main(argv=None):
     from qmat.evaluation.firing_capacity import firing_capacity, keys_per_group, max_keys_to_fire
     from qmat.evaluation.training_pass import training_pass_of, write_pass_result
     from qmat.utils import UserInputError
+    from qmat.utils.tables import markdown_table
 
     model, batches = training_pass_of(args)
     head = model.rpn_head
@@ -36,11 +37,9 @@ def main(argv=None):
     limit = max_keys_to_fire(rule.threshold, rule.temperature)
     print(f't = {rule.threshold}, tau = {rule.temperature}, scope {rule.scope}: max_j A_ij >= t needs at '
           f'most {limit:.2f} keys in a group; the config uses keys={rule.keys}, background={rule.background}')
-    print('| keys | keys per group: median (min-max) | groups that can reach t |')
-    print('| --- | --- | --- |')
-    for row in rows:
-        print(f'| {row["name"]} | {row["median"]:g} ({row["min"]}-{row["max"]}) | '
-              f'{row["can_fire"]} of {row["groups"]} |')
+    print('\n'.join(markdown_table(('keys', 'keys per group: median (min-max)', 'groups that can reach t'), (
+        (row['name'], f'{row["median"]:g} ({row["min"]}-{row["max"]})',
+         f'{row["can_fire"]} of {row["groups"]}') for row in rows))))
     write_pass_result(args, dict(rows=rows, groups=groups, max_keys=limit, threshold=rule.threshold,
                                  temperature=rule.temperature, scope=rule.scope))
 

@@ -25,7 +25,7 @@ Initialisation: RPNHead's objectness is one Normal(0, 0.01) 1x1 conv on the feat
 a row (G_e, G_cls) would start the objectness about 100 times smaller, with a gradient into the shared
 conv as much smaller; so G_e preserves the features' scale (std 1 / sqrt(feat_channels)) and G_cls takes
 std 0.01 sqrt(feat_channels / D), which starts the logits and the gradient reaching ``rpn_conv`` at
-RPNHead's scale (``tests/test_sasl_rpn_head.py`` measures both against RPNHead).
+RPNHead's scale (``tests/test_models/test_sasl_rpn_head.py`` measures both against RPNHead).
 """
 import math
 from typing import List, Optional, Tuple
