@@ -11,6 +11,10 @@ A real network does not draw the same box for a flake in two windows: near a cut
 their centres in their own cores (a duplicate) or neither (a lost flake). So the hunter also keeps
 detections whose centre lies within a margin of the core, and :func:`cross_window_duplicates` then keeps
 one of each group that overlaps across windows, preferring the one from the window that owns it.
+
+qmat keeps its own tiling rather than ``mmdet.utils.large_image``: that needs the ``sahi`` package, merges
+the tiles' detections by NMS alone, and pastes every mask at full image size: hundreds of full-size masks at
+once for a 2K micrograph with hundreds of flakes.
 """
 from typing import List, Tuple
 

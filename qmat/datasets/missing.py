@@ -17,6 +17,7 @@ import numpy as np
 from qmat.utils import UserInputError, dump_json
 
 from .coco_file import check_coco_file
+from .flake_dataset import FlakeDataset
 
 
 def _uniform(annotations: List[dict], names: Dict[int, str]) -> np.ndarray:
@@ -31,7 +32,7 @@ def _small(annotations: List[dict], names: Dict[int, str]) -> np.ndarray:
 
 def _thin(annotations: List[dict], names: Dict[int, str]) -> np.ndarray:
     """Weight 1 / layers when the layer count is known, else by thickness class (mono 4, few 2, thick 1)."""
-    by_class = {'mono': 4.0, 'few': 2.0, 'thick': 1.0}
+    by_class = dict(zip(FlakeDataset.METAINFO['classes'], (4.0, 2.0, 1.0)))
     weights = []
     for ann in annotations:
         if 'layers' in ann:

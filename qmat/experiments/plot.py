@@ -9,7 +9,7 @@ from .columns import GOAL_COLUMNS
 def plot(summary: List[dict], path: str) -> None:
     """bbox and segm AP against the missing fraction, one line per method (error bars: std over seeds;
     dashed: a single seed), the legend beside the two panels."""
-    import matplotlib
+    import matplotlib  # here, not at the top: importing qmat must not set a user's matplotlib backend
     matplotlib.use('Agg')  # no display: the figure only goes to a file
     import matplotlib.pyplot as plt
 

@@ -16,6 +16,8 @@ from typing import Callable, Dict, Optional, Sequence
 
 from mmengine.config import DictAction
 
+from .columns import BBOX_AP
+
 
 def finished(work_dir: str, max_iters: int) -> bool:
     """Whether the run in ``work_dir`` saved its checkpoint of iteration ``max_iters``."""
@@ -36,7 +38,7 @@ def _log_rows(path: str):
                 continue
 
 
-def last_metrics(work_dir: str, required: str = 'coco/bbox_mAP') -> Optional[Dict[str, float]]:
+def last_metrics(work_dir: str, required: str = BBOX_AP) -> Optional[Dict[str, float]]:
     """The last logged line with ``required`` among the work dir's mmengine logs (newest run first)."""
     for run in sorted(glob.glob(osp.join(work_dir, '2*')), reverse=True):  # timestamped run dirs
         stamp = osp.basename(run)

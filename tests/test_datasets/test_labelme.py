@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from helpers import run_in_process
 
+from qmat.datasets import FlakeDataset
 from qmat.datasets.labelme import convert_labelme
 from qmat.datasets.validate import validate_coco
 from qmat.utils import UserInputError
 
-CLASSES = ('mono', 'few', 'thick')
+CLASSES = FlakeDataset.METAINFO['classes']
 
 
 def write_labelme(folder, name, shapes, size=(60, 80)):

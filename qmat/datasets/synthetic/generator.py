@@ -18,12 +18,13 @@ import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from ..flake_dataset import FlakeDataset
 from ..layout import CocoSplitWriter
 from . import microscope
 from .optics import MATERIALS, chip_rgb, optical_contrast
 from .shapes import FlakeShape, add_terraces, hexagonal_flake, rasterize, ribbon_flake
 
-CLASSES = ('mono', 'few', 'thick')
+CLASSES = FlakeDataset.METAINFO['classes']  # the generator's labels are the dataset's classes
 # Layer counts of each thickness class (as in tdmms/bep: mono 1 layer, few 2-9, thick 10-40).
 CLASS_LAYERS = {0: (1, 1), 1: (2, 9), 2: (10, 40)}
 BULK_LAYERS = (150, 900)  # unlabelled bulk crystals: hundreds of nm thick
