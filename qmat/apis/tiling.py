@@ -20,6 +20,8 @@ from typing import List, Tuple
 
 import numpy as np
 
+from qmat.utils import box_iom, box_iou
+
 Window = Tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
 
 
@@ -77,18 +79,6 @@ def cut_by_edge(boxes: np.ndarray, window: Window, width: int, height: int,
             | ((boxes[:, 3] >= y1 - tolerance) & (y1 < height)))
 
 
-def box_overlaps(a: np.ndarray, b: np.ndarray, mode: str = 'iou') -> np.ndarray:
-    """(N, M) overlaps of boxes (x1, y1, x2, y2): ``'iou'``, or ``'iom'`` (intersection over the smaller)."""
-    low = np.maximum(a[:, None, :2], b[None, :, :2])
-    high = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.clip(high - low, 0, None).prod(axis=2)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    if mode == 'iom':
-        return inter / np.maximum(np.minimum(area_a[:, None], area_b[None, :]), 1e-9)
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
-
-
 def cross_window_duplicates(boxes: np.ndarray, scores: np.ndarray, windows: np.ndarray, owned: np.ndarray,
                             iou_thr: float = 0.5) -> np.ndarray:
     """Which detections to keep when detections of different windows are one flake.
@@ -111,7 +101,7 @@ def cross_window_duplicates(boxes: np.ndarray, scores: np.ndarray, windows: np.n
     """
     owned = owned.astype(bool)
     order = np.lexsort((-scores, ~owned))
-    overlap = np.where(owned[:, None], box_overlaps(boxes, boxes), box_overlaps(boxes, boxes, 'iom'))
+    overlap = np.where(owned[:, None], box_iou(boxes, boxes), box_iom(boxes, boxes))
     same_flake = overlap > iou_thr
     keep = np.zeros(len(boxes), bool)
     for i in order:

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from qmat.apis import in_core, tile_windows
-from qmat.apis.tiling import box_overlaps, cross_window_duplicates, cut_by_edge
+from qmat.apis.tiling import cross_window_duplicates, cut_by_edge
 
 
 def test_an_image_that_fits_is_one_window():
@@ -24,13 +24,20 @@ def test_windows_cover_and_cores_partition(height, width, tile, overlap):
     assert (covered >= 1).all() and (owned == 1).all()
 
 
+HEIGHT, WIDTH, TILE, OVERLAP = 1536, 2048, 512, 128
+
+
+def random_flakes(count, seed):
+    """Boxes of 2 to OVERLAP px anywhere in the image."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.uniform(2, OVERLAP, size=(count, 2))
+    corners = rng.uniform(0, 1, size=(count, 2)) * (np.array([WIDTH, HEIGHT]) - sizes)
+    return np.hstack([corners, corners + sizes])
+
+
 def test_every_flake_up_to_the_overlap_is_kept_once_and_whole():
-    height, width, tile, overlap = 1536, 2048, 512, 128
-    windows, cores = tile_windows(height, width, tile, overlap)
-    rng = np.random.default_rng(0)
-    sizes = rng.uniform(2, overlap, size=(5000, 2))
-    corners = rng.uniform(0, 1, size=(5000, 2)) * (np.array([width, height]) - sizes)
-    boxes = np.hstack([corners, corners + sizes])
+    windows, cores = tile_windows(HEIGHT, WIDTH, TILE, OVERLAP)
+    boxes = random_flakes(5000, seed=0)
     owners = np.stack([in_core(boxes, core) for core in cores])
     assert (owners.sum(axis=0) == 1).all()  # exactly one tile keeps each flake
     for k, (x0, y0, x1, y1) in enumerate(windows):
@@ -48,18 +55,14 @@ def test_bad_overlap(tile, overlap):
 def test_with_a_margin_the_owning_tile_still_wins_and_each_flake_stays_once():
     """The hunter keeps detections near the core too; the same box seen by several tiles then comes out
     once, from the tile that owns it (where it lies whole)."""
-    height, width, tile, overlap = 1536, 2048, 512, 128
-    windows, cores = tile_windows(height, width, tile, overlap)
-    rng = np.random.default_rng(1)
-    sizes = rng.uniform(2, overlap, size=(2000, 2))
-    corners = rng.uniform(0, 1, size=(2000, 2)) * (np.array([width, height]) - sizes)
-    truth = np.hstack([corners, corners + sizes])
+    windows, cores = tile_windows(HEIGHT, WIDTH, TILE, OVERLAP)
+    truth = random_flakes(2000, seed=1)
     # distinct flakes overlap by IoU <= 0.5, as the network's own NMS leaves them
     each = np.ones(len(truth))
     truth = truth[cross_window_duplicates(truth, each, np.arange(len(truth)), each)]
     boxes, sources, owned, flake = [], [], [], []
     for k, core in enumerate(cores):
-        near = in_core(truth, core, overlap / 4)
+        near = in_core(truth, core, OVERLAP / 4)
         x0, y0, x1, y1 = windows[k]
         inside = (truth[:, 0] >= x0) & (truth[:, 1] >= y0) & (truth[:, 2] <= x1) & (truth[:, 3] <= y1)
         seen = near & inside  # a window only sees what lies whole inside it, for this check
@@ -72,18 +75,7 @@ def test_with_a_margin_the_owning_tile_still_wins_and_each_flake_stays_once():
     assert sorted(flake[keep]) == list(range(len(truth))) and owned[keep].all()
 
 
-def test_box_overlaps_against_a_direct_computation():
-    rng = np.random.default_rng(2)
-    a, b = rng.uniform(0, 50, (7, 2)), rng.uniform(0, 50, (5, 2))
-    a, b = np.hstack([a, a + rng.uniform(1, 30, (7, 2))]), np.hstack([b, b + rng.uniform(1, 30, (5, 2))])
-    for i in range(7):
-        for j in range(5):
-            w = max(0.0, min(a[i, 2], b[j, 2]) - max(a[i, 0], b[j, 0]))
-            h = max(0.0, min(a[i, 3], b[j, 3]) - max(a[i, 1], b[j, 1]))
-            area_a = (a[i, 2] - a[i, 0]) * (a[i, 3] - a[i, 1])
-            area_b = (b[j, 2] - b[j, 0]) * (b[j, 3] - b[j, 1])
-            assert box_overlaps(a, b)[i, j] == pytest.approx(w * h / (area_a + area_b - w * h))
-            assert box_overlaps(a, b, 'iom')[i, j] == pytest.approx(w * h / min(area_a, area_b))
+
 
 
 def test_cross_window_duplicates_rules():
