@@ -12,6 +12,7 @@ from typing import List, Optional, Union
 import mmcv
 import numpy as np
 import pycocotools.mask as mask_utils
+import torch
 
 from qmat.utils import UserInputError
 
@@ -50,6 +51,9 @@ class FlakeHunter:
             raise UserInputError(f'microns_per_pixel must be > 0, got {microns_per_pixel}')
         if tile is not None and not 0 <= overlap < tile:
             raise UserInputError(f'tiling needs 0 <= overlap < tile, got overlap {overlap} and tile {tile}')
+        if device.startswith('cuda') and not torch.cuda.is_available():
+            raise UserInputError(f'device {device}: torch sees no CUDA GPU here (use --device cpu)')
+        self.config_path, self.checkpoint_path = config, checkpoint
         self.model = init_detector(config, checkpoint, device=device)
         # Detections under score_thr are dropped anyway: filtered before the mask head, they cost no mask
         # prediction and no full-size paste (most of a tile's 100 detections on the CPU). NMS and the

@@ -16,7 +16,7 @@ import pycocotools.mask as mask_utils
 
 from qmat.datasets.coco_file import check_coco_file
 from qmat.evaluation import read_removed
-from qmat.utils import UserInputError, box_iou, dump_json, xywh_to_xyxy
+from qmat.utils import UserInputError, box_iou, dump_json, refuse_overwriting, xywh_to_xyxy
 
 
 def _polygons(mask: np.ndarray) -> List[List[List[float]]]:
@@ -34,6 +34,11 @@ def find_missing(hunter, ann_file: str, image_dir: str, out_dir: str, score_thr:
     coco = check_coco_file(ann_file)
     if not osp.isdir(image_dir):
         raise UserInputError(f'images {image_dir} does not exist')
+    stems = [osp.splitext(osp.basename(info['file_name']))[0] for info in coco['images']]
+    refuse_overwriting([osp.join(out_dir, 'suspected_missing.json')]
+                       + [osp.join(out_dir, sub, stem + ext) for stem in stems
+                          for sub, ext in (('labelme', '.json'), ('pictures', '.png'))],
+                       [ann_file] + [osp.join(image_dir, info['file_name']) for info in coco['images']])
     names = {c['id']: c['name'] for c in coco['categories']}
     ids = {name: cid for cid, name in names.items()}
     by_image: Dict[int, List[dict]] = {}

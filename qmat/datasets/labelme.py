@@ -8,9 +8,9 @@ from typing import Dict, List, Sequence, Tuple
 
 from pycocotools import mask as mask_utils
 
-from qmat.utils.errors import UserInputError
+from qmat.utils import UserInputError, refuse_overwriting
 
-from .layout import CocoSplitWriter
+from .layout import CocoSplitWriter, split_paths
 
 
 def _polygon(shape: dict, source: str) -> List[float]:
@@ -63,11 +63,18 @@ def convert_labelme(src_dir: str, root: str, split: str, classes: Sequence[str])
     files = sorted(glob.glob(osp.join(src_dir, '*.json')))
     if not files:
         raise UserInputError(f'{src_dir} has no labelme .json files')
-    writer = CocoSplitWriter(root, split, classes, info=dict(converted_from=osp.abspath(src_dir)))
-    for path in files:
+    converted = []
+    for path in files:  # every file read and checked before anything is written
         image, instances = labelme_instances(path, classes)
         if not osp.isfile(image['path']):
             raise UserInputError(f'{path}: its image {image["path"]} does not exist')
+        converted.append((image, instances))
+    paths = split_paths(root, split)
+    refuse_overwriting([paths['ann_file'], *(osp.join(paths['img_dir'], osp.basename(image['path']))
+                                             for image, _ in converted)],
+                       [*files, *(image['path'] for image, _ in converted)])
+    writer = CocoSplitWriter(root, split, classes, info=dict(converted_from=osp.abspath(src_dir)))
+    for image, instances in converted:
         file_name = osp.basename(image['path'])
         shutil.copy2(image['path'], osp.join(writer.paths['img_dir'], file_name))
         writer.add_record(file_name, image['height'], image['width'], instances)

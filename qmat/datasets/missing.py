@@ -14,7 +14,7 @@ from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 
-from qmat.utils import UserInputError, dump_json
+from qmat.utils import UserInputError, dump_json, refuse_overwriting
 
 from .coco_file import check_coco_file
 from .flake_dataset import FlakeDataset
@@ -110,9 +110,8 @@ def write_dropped(src: str, dst: str, fraction: float, policy: str, seed: int,
     Returns:
         (record path, instances kept, instances removed).
     """
-    if osp.abspath(src) == osp.abspath(dst):
-        raise UserInputError(
-            f'the output {dst} must differ from the input: the complete file is the ground truth')
+    record_path = removal_record_path(dst)
+    refuse_overwriting([dst, record_path], [src])  # the complete file is the ground truth
     coco = check_coco_file(src, what='input annotation')
     kept, removed = drop_annotations(coco, fraction, policy, seed)
     if keep_as_ignored:
@@ -120,7 +119,6 @@ def write_dropped(src: str, dst: str, fraction: float, policy: str, seed: int,
     record = dict(source=osp.abspath(src), output=osp.abspath(dst), policy=policy, fraction=fraction,
                   seed=seed, kept_as_ignored=keep_as_ignored, num_annotations=len(coco['annotations']),
                   removed_ids=[a['id'] for a in removed], removed=removed)
-    record_path = removal_record_path(dst)
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
     for path, content in ((dst, kept), (record_path, record)):
         dump_json(content, path)

@@ -13,6 +13,7 @@ from mmdet.utils import register_all_modules
 from mmdet.visualization import DetLocalVisualizer
 
 from qmat.datasets import FlakeDataset
+from qmat.utils import refuse_overwriting
 
 # what mmdet's tools/analysis_tools/browse_dataset.py draws: the images as loaded, without augmentation
 BROWSE_PIPELINE = [dict(type='LoadImageFromFile'),
@@ -73,13 +74,14 @@ def browse(ann_file: str, img_dir: str, out_dir: str, num: Optional[int] = None,
                                   data_prefix=dict(img=osp.abspath(img_dir) + '/'),
                                   metainfo=dict(classes=tuple(classes)), pipeline=BROWSE_PIPELINE))
     visualizer = flake_visualizer(classes, 'qmat_browse')
+    indices = range(len(dataset) if num is None else min(num, len(dataset)))
+    images = [dataset.get_data_info(index)['img_path'] for index in indices]
+    outputs = [osp.join(out_dir, osp.splitext(osp.basename(path))[0] + '.png') for path in images]
+    refuse_overwriting(outputs + ([sheet_path] if sheet_path else []), [ann_file, *images])
     os.makedirs(out_dir, exist_ok=True)
     written, drawn = [], []
-    for index in range(len(dataset) if num is None else min(num, len(dataset))):
-        item = dataset[index]
-        picture = draw_item(item, visualizer)
-        name = osp.splitext(osp.basename(item['data_samples'].img_path))[0]
-        path = osp.join(out_dir, name + '.png')
+    for index, path in zip(indices, outputs):
+        picture = draw_item(dataset[index], visualizer)
         cv2.imwrite(path, picture[..., ::-1])
         written.append(path)
         drawn.append(picture)

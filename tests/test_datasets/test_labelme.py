@@ -57,3 +57,15 @@ def test_unknown_label_names_the_file(tmp_path):
         convert_labelme(str(src), str(tmp_path / 'root'), 'train', CLASSES)
     result = run_in_process('tools/dataset_converters/labelme2coco.py', str(src), str(tmp_path / 'root2'))
     assert result.returncode == 2 and 'c.json' in result.stderr and 'Traceback' not in result.stderr
+
+
+def test_converting_into_the_source_folder_is_refused(tmp_path):
+    """Converted in place (the labelme folder is the split's image folder): the images would be copied
+    onto themselves; refused before anything is written."""
+    src = tmp_path / 'root' / 'train2019'
+    src.mkdir(parents=True)
+    write_labelme(src, 'a', [polygon('mono', [[10, 10], [30, 10], [30, 20]])])
+    before = (src / 'a.png').read_bytes()
+    with pytest.raises(UserInputError, match='would overwrite the input'):
+        convert_labelme(str(src), str(tmp_path / 'root'), 'train', CLASSES)
+    assert (src / 'a.png').read_bytes() == before and not (tmp_path / 'root' / 'annotations').exists()

@@ -1,6 +1,6 @@
 """Missing-annotation simulation: the asked fraction, the policies' biases, seeded, recorded."""
 import json
-import os.path as osp
+import os
 
 import numpy as np
 import pytest
@@ -83,9 +83,36 @@ def test_tool_writes_the_dropped_file_and_the_record(tmp_path):
     all_ids = {a['id'] for a in make_coco()['annotations']}
     assert {a['id'] for a in kept['annotations']} | set(record['removed_ids']) == all_ids
     assert json.loads(src.read_text()) == make_coco()  # the input is untouched
-    with pytest.raises(UserInputError, match='must differ'):
-        write_dropped(str(src), str(src), 0.5, 'uniform', 0)
-    assert not osp.exists(str(src) + '.tmp')
+
+
+def test_no_spelling_of_the_input_is_overwritten(tmp_path):
+    """The output or its removal record named as the input directly, relatively, through a symlink to the
+    file or to its folder, or as a hard link: refused before anything is written."""
+    folder = tmp_path / 'data'
+    folder.mkdir()
+    src = folder / 'complete.json'
+    src.write_text(json.dumps(make_coco()))
+    original = src.read_bytes()
+    (tmp_path / 'link.json').symlink_to(src)
+    (tmp_path / 'linked_folder').symlink_to(folder)
+    os.link(src, tmp_path / 'hard.json')
+    record_of_input = folder / 'y.removed.json'  # an input whose name is another output's record
+    record_of_input.write_bytes(original)
+    cases = [(src, src), (src, folder / '..' / 'data' / 'complete.json'), (src, tmp_path / 'link.json'),
+             (src, tmp_path / 'linked_folder' / 'complete.json'), (src, tmp_path / 'hard.json'),
+             (record_of_input, folder / 'y.json')]
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        cases.append((src, 'data/complete.json'))
+        for source, output in cases:
+            with pytest.raises(UserInputError, match='would overwrite the input'):
+                write_dropped(str(source), str(output), 0.5, 'uniform', 0)
+    finally:
+        os.chdir(cwd)
+    assert src.read_bytes() == original and record_of_input.read_bytes() == original
+    assert not (folder / 'y.json').exists() and sorted(p.name for p in folder.iterdir()) == [
+        'complete.json', 'y.removed.json']
 
 
 def test_removed_instances_can_stay_as_ignored(tmp_path):

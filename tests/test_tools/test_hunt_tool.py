@@ -38,19 +38,23 @@ def test_hunt_a_folder_with_a_corrupt_image_then_resume(random_checkpoint, tmp_p
     folder = tmp_path / 'chips'
     folder.mkdir()
     rng = np.random.default_rng(0)
-    for name in ('a.png', 'b.jpg'):
+    for name in ('a.png', 'b.jpg', 'a.jpg'):  # a.png and a.jpg: two images, two results
         mmcv.imwrite((rng.random((120, 160, 3)) * 255).astype(np.uint8), str(folder / name))
     (folder / 'c.png').write_bytes(b'\x89PNG broken')
+    (folder / 'empty.jpg').write_bytes(b'')
+    (folder / 'notes.tif').write_text('not an image at all')
     out = tmp_path / 'run'
     command = ['tools/hunting/hunt.py', SYNTHETIC_CONFIG, random_checkpoint, str(folder), '--out', str(out),
                '--score-thr', '0', '--microns-per-pixel', '0.5', '--material', 'graphene',
                '--classes', 'mono', 'few']
     result = run_tool(*command)
     assert result.returncode == 1, result.stderr[-2000:]  # some image failed: said by the exit status
-    assert 'c.png: not a readable image' in result.stderr and '2 images hunted' in result.stdout
-    assert sorted(os.listdir(out / 'overlays')) == ['chips__a.png', 'chips__b.png']
+    assert 'c.png: not a readable image' in result.stderr and '3 images hunted' in result.stdout
+    overlays = sorted(os.listdir(out / 'overlays'))
+    assert [name.rsplit('__', 1)[0] for name in overlays] == ['chips__a.jpg', 'chips__a.png', 'chips__b.jpg']
     errors = json.loads((out / 'errors.json').read_text())
-    assert list(errors) == [str(folder / 'c.png')]
+    assert sorted(errors) == [str(folder / n) for n in ('c.png', 'empty.jpg', 'notes.tif')]
+    assert errors[str(folder / 'empty.jpg')] == 'an empty file'
     flakes = json.loads((out / 'flakes.json').read_text())
     rows = list(csv.DictReader(open(out / 'flakes.csv')))
     assert len(rows) == len(flakes) > 0
@@ -74,8 +78,38 @@ def test_hunt_a_folder_with_a_corrupt_image_then_resume(random_checkpoint, tmp_p
         assert len(states) == len(report.images) and all(done and w > 0 for done, w, _ in states)
 
     again = run_tool(*command)  # resumed: nothing recomputed, the same table
-    assert '0 images hunted, 2 already done' in again.stdout and again.returncode == 1
+    assert '0 images hunted, 3 already done' in again.stdout and again.returncode == 1
     assert json.loads((out / 'flakes.json').read_text()) == flakes
+
+    other = [*command[:-3], '--classes', 'mono']  # other settings into the same folder: refused, kept
+    refused = run_in_process(*other)
+    assert refused.returncode == 2 and 'other settings (classes)' in refused.stderr
+    assert json.loads((out / 'flakes.json').read_text()) == flakes
+    replaced = run_in_process(*other, '--overwrite')
+    assert replaced.returncode == 1 and '3 images hunted, 0 already done' in replaced.stdout
+    assert {f['thickness'] for f in json.loads((out / 'flakes.json').read_text())} <= {'mono'}
+
+
+def test_same_names_in_two_folders_are_two_results(random_checkpoint, tmp_path):
+    rng = np.random.default_rng(1)
+    for chip in ('c1', 'c2'):
+        (tmp_path / chip / 'img').mkdir(parents=True)
+        mmcv.imwrite((rng.random((64, 64, 3)) * 255).astype(np.uint8), str(tmp_path / chip / 'img' / 'x.jpg'))
+    result = run_in_process('tools/hunting/hunt.py', SYNTHETIC_CONFIG, random_checkpoint,
+                            str(tmp_path / 'c*' / 'img' / 'x.jpg'), '--out', str(tmp_path / 'run'))
+    assert result.returncode == 0 and '2 images hunted, 0 already done' in result.stdout, result.stderr
+    assert len(os.listdir(tmp_path / 'run' / 'images')) == 2
+
+
+def test_a_second_run_into_a_locked_folder_is_refused(random_checkpoint, tmp_path):
+    from qmat.apps.hunt_folder import run_lock
+    image = tmp_path / 'a.png'
+    mmcv.imwrite(np.zeros((32, 32, 3), np.uint8), str(image))
+    with run_lock(str(tmp_path / 'run')):
+        result = run_in_process('tools/hunting/hunt.py', SYNTHETIC_CONFIG, random_checkpoint, str(image),
+                                '--out', str(tmp_path / 'run'))
+    assert result.returncode == 2 and 'another hunt is writing into' in result.stderr
+    assert not (tmp_path / 'run' / 'images').exists()
 
 
 def test_hunt_bad_options_are_one_line(random_checkpoint, tmp_path):
@@ -85,3 +119,13 @@ def test_hunt_bad_options_are_one_line(random_checkpoint, tmp_path):
     result = run_in_process('tools/hunting/hunt.py', SYNTHETIC_CONFIG, random_checkpoint,
                             str(tmp_path / 'none'), '--out', str(tmp_path / 'o'))
     assert result.returncode == 2 and 'error: no images found' in result.stderr
+    (tmp_path / 'file').write_text('')
+    mmcv.imwrite(np.zeros((8, 8, 3), np.uint8), str(tmp_path / 'a.png'))
+    for options, message in ((['--out', str(tmp_path / 'file')], 'is a file, not a folder'),
+                             (['--out', str(tmp_path / 'o'), '--microns-per-pixel', '-1'], 'must be > 0'),
+                             (['--out', str(tmp_path / 'o'), '--classes', 'monolayer'],
+                              "['monolayer'] are not")):
+        result = run_in_process('tools/hunting/hunt.py', SYNTHETIC_CONFIG, random_checkpoint,
+                                str(tmp_path / 'a.png'), *options)
+        assert result.returncode == 2 and message in result.stderr, (options, result.stderr[-500:])
+    assert not (tmp_path / 'o' / 'images').exists()

@@ -33,3 +33,19 @@ def test_contact_sheet_layout():
     assert (sheet[2:22, 2:42] == 10).all() and (sheet[2:22, 44:84] == 20).all()
     assert (sheet[24:44, 2:42] == 30).all()
     assert (sheet[24:44, 44:84] == 255).all()  # the empty tile stays white
+
+
+def test_pictures_into_the_image_folder_are_refused(tmp_path):
+    """Drawn into the folder of PNG images, each picture would replace its image."""
+    import pytest
+
+    from qmat.utils import UserInputError
+    from qmat.visualization import browse
+    cv2.imwrite(str(tmp_path / 'a.png'), np.full((16, 16, 3), 90, np.uint8))
+    coco = dict(images=[dict(id=1, file_name='a.png', height=16, width=16)], annotations=[],
+                categories=[dict(id=1, name='mono'), dict(id=2, name='few'), dict(id=3, name='thick')])
+    (tmp_path / 'ann.json').write_text(json.dumps(coco))
+    before = (tmp_path / 'a.png').read_bytes()
+    with pytest.raises(UserInputError, match='would overwrite the input'):
+        browse(str(tmp_path / 'ann.json'), str(tmp_path), str(tmp_path))
+    assert (tmp_path / 'a.png').read_bytes() == before

@@ -27,6 +27,8 @@ def parse_args(argv=None):
                         help='keep flakes at least this large (needs the scale)')
     parser.add_argument('--tile', type=int, help='tile size for large images (default: whole image)')
     parser.add_argument('--overlap', type=int, default=256, help='tile overlap, >= the largest flake in px')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace the results in --out when they were made with other settings')
     parser.add_argument('--device', default='cpu')
     return parser.parse_args(argv)
 
@@ -39,6 +41,7 @@ def main(argv=None):
 
     from qmat.apis import FlakeHunter
     from qmat.apps import hunt_images, list_images, write_html_report, write_tables
+    from qmat.apps.hunt_folder import check_out_dir
     from qmat.utils import UserInputError
 
     if args.min_area_um2 is not None and args.microns_per_pixel is None:  # before the model loads
@@ -46,6 +49,7 @@ def main(argv=None):
     images = list_images(args.sources)
     if not images:
         raise UserInputError(f'no images found in {" ".join(args.sources)}')
+    check_out_dir(args.out)
     hunter = FlakeHunter(args.config, args.checkpoint, args.device, args.score_thr,
                          args.microns_per_pixel, args.material, args.tile, args.overlap)
     bar = tqdm(total=len(images), unit='img')
@@ -55,7 +59,7 @@ def main(argv=None):
         bar.set_postfix_str(f'{rate:.2f} img/s computed')
         bar.refresh()
 
-    summary = hunt_images(hunter, images, args.out, args.classes, args.min_area_um2, progress)
+    summary = hunt_images(hunter, images, args.out, args.classes, args.min_area_um2, progress, args.overwrite)
     bar.n = len(images)
     bar.close()
     flakes = write_tables(args.out)
