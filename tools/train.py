@@ -19,7 +19,10 @@ def parse_args(argv=None):
                         help='enable automatically scaling LR (by total batch / base_batch_size)')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
-        help='resume from CKPT, or without a value from the latest checkpoint in the work dir')
+        help='resume from CKPT, or without a value from the latest checkpoint in the work dir (which must '
+        'have one)')
+    parser.add_argument('--resume-if-any', action='store_true',
+                        help='resume from the latest checkpoint in the work dir if there is one, else start')
     add_run_arguments(parser, 'train_cfg.max_iters=100')
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -28,6 +31,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    from mmengine.runner import find_latest_checkpoint
+
     from qmat.engine import build_runner, load_run_config
     from qmat.utils import UserInputError
 
@@ -47,7 +52,10 @@ def main(argv=None):
                 f'--auto-scale-lr: config {args.config} has no auto_scale_lr.base_batch_size')
         cfg.auto_scale_lr.enable = True
 
-    if args.resume == 'auto':
+    if args.resume == 'auto' or args.resume_if_any:
+        if args.resume == 'auto' and find_latest_checkpoint(cfg.work_dir) is None:
+            raise UserInputError(f'--resume: {cfg.work_dir} has no checkpoint to resume from; leave out '
+                                 '--resume to start a new run (--resume-if-any does either)')
         cfg.resume = True
         cfg.load_from = None
     elif args.resume is not None:

@@ -14,6 +14,7 @@ import numpy as np
 import pycocotools.mask as mask_utils
 import torch
 
+from qmat.engine.checkpoint import check_checkpoint_fits
 from qmat.utils import UserInputError
 
 from .measure import window_flake_measurements
@@ -55,6 +56,7 @@ class FlakeHunter:
             raise UserInputError(f'device {device}: torch sees no CUDA GPU here (use --device cpu)')
         self.config_path, self.checkpoint_path = config, checkpoint
         self.model = init_detector(config, checkpoint, device=device)
+        check_checkpoint_fits(self.model, checkpoint)
         # Detections under score_thr are dropped anyway: filtered before the mask head, they cost no mask
         # prediction and no full-size paste (most of a tile's 100 detections on the CPU). NMS and the
         # per-image cap keep the same detections above the threshold.

@@ -19,7 +19,8 @@ refusal into an :class:`UnsafeCheckpointError` naming the file and the offending
 import os.path as osp
 import pickle
 import re
-from typing import Any, Callable, Dict, List, Optional, Union
+import zipfile
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -28,7 +29,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
-from qmat.utils.errors import UnsafeCheckpointError
+from qmat.utils.errors import UnsafeCheckpointError, UserInputError
 
 # HistoryBuffer pickles its class-level statistics methods by name (see HistoryBuffer.__getstate__).
 HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
@@ -100,6 +101,7 @@ def load_local_checkpoint(filename: str, map_location: Optional[Union[str, Calla
     Raises:
         FileNotFoundError: The file does not exist.
         UnsafeCheckpointError: The file holds a global that is not allow-listed; nothing was executed.
+        UserInputError: The file is empty, truncated or not a torch checkpoint.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
@@ -110,6 +112,53 @@ def load_local_checkpoint(filename: str, map_location: Optional[Union[str, Calla
         raise UnsafeCheckpointError(
             f'refused to load checkpoint {filename}: {_refusal_reason(error)}; qmat loads checkpoints '
             'with weights_only=True and only allow-lists the types mmengine/mmdet write') from None
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise UserInputError(f'checkpoint {filename} could not be read ({reason}): it is empty, truncated '
+                             'or not a torch checkpoint') from None
+
+
+def model_state(checkpoint: Any, filename: str) -> Dict[str, torch.Tensor]:
+    """The weights of a loaded checkpoint, where mmengine looks for them (``state_dict``, ``model``, or the
+    checkpoint itself when it is a dict of tensors), ``module.`` prefixes removed.
+
+    Raises:
+        UserInputError: There are no weights in it.
+    """
+    state = None
+    if isinstance(checkpoint, dict):
+        state = checkpoint.get('state_dict', checkpoint.get('model'))
+        if state is None and checkpoint and all(isinstance(v, torch.Tensor) for v in checkpoint.values()):
+            state = checkpoint
+    if not isinstance(state, dict) or not state:
+        raise UserInputError(f'checkpoint {filename} has no weights (no state_dict): not a model checkpoint')
+    return {re.sub(r'^module\.', '', key): value for key, value in state.items()}
+
+
+def check_checkpoint_fits(model: torch.nn.Module, filename: str,
+                          ignored: Tuple[str, ...] = ('ema_',)) -> None:
+    """Refuse a checkpoint whose weights do not fit ``model``: keys that one has and the other not, or other
+    shapes (mmengine would load what fits and leave the rest random, with a warning in the log).
+
+    Args:
+        model: The model the checkpoint is for (not wrapped for DDP).
+        filename: The checkpoint.
+        ignored: Key prefixes that may be in the checkpoint only (an EMA copy).
+
+    Raises:
+        UserInputError: Naming the first few keys that do not fit.
+    """
+    state = model_state(load_local_checkpoint(filename, map_location='cpu'), filename)
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected and not k.startswith(ignored)]
+    shapes = [f'{k} {tuple(state[k].shape)} vs {tuple(v.shape)}' for k, v in expected.items()
+              if k in state and hasattr(state[k], 'shape') and tuple(state[k].shape) != tuple(v.shape)]
+    kinds = (('missing', missing), ('unexpected', unexpected), ('of other shape', shapes))
+    problems = [f'{len(found)} {what} (e.g. {", ".join(found[:3])})' for what, found in kinds if found]
+    if problems:
+        raise UserInputError(f'checkpoint {filename} does not fit the config\'s model: {"; ".join(problems)} '
+                             'keys; is it from another config?')
 
 
 def to_plain(value: Any) -> Any:

@@ -5,8 +5,10 @@ from typing import Optional, Sequence
 
 from mmdet.registry import RUNNERS
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
+from mmengine.model import is_model_wrapper
+from mmengine.runner import Runner, find_latest_checkpoint
 
+from .checkpoint import check_checkpoint_fits
 from .config import check_dataset_files, load_config, set_data_root
 from .distributed import setup_cpu_distributed
 
@@ -49,9 +51,14 @@ def set_work_dir(cfg: Config, config_path: str, work_dir: Optional[str] = None) 
 
 
 def build_runner(cfg: Config, splits: Sequence[str]) -> Runner:
-    """Check the data files of ``splits``, set up CPU distributed training if needed, build the Runner."""
+    """Check the data files of ``splits``, set up CPU distributed training if needed, build the Runner, and
+    check that the checkpoint it will load (``load_from``, or the latest one of the work dir when it
+    resumes) fits its model."""
     check_dataset_files(cfg, splits)
     setup_cpu_distributed(cfg)
-    if 'runner_type' not in cfg:
-        return Runner.from_cfg(cfg)
-    return RUNNERS.build(cfg)
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    checkpoint = cfg.get('load_from') or (find_latest_checkpoint(cfg.work_dir) if cfg.get('resume') else None)
+    if checkpoint:
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        check_checkpoint_fits(model, checkpoint)
+    return runner

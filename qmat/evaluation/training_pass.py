@@ -25,6 +25,7 @@ def training_pass(config: str, checkpoint: Optional[str], train_ann: str, data_r
     from mmengine.runner import Runner, load_checkpoint, set_random_seed
 
     from qmat.engine import check_dataset_files, load_config, set_data_root
+    from qmat.engine.checkpoint import check_checkpoint_fits
 
     register_all_modules()
     cfg = load_config(config)
@@ -34,6 +35,7 @@ def training_pass(config: str, checkpoint: Optional[str], train_ann: str, data_r
     check_dataset_files(cfg, ('train',))
     model = MODELS.build(cfg.model)
     if checkpoint:
+        check_checkpoint_fits(model, checkpoint)
         load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
     model.train()
     set_random_seed(seed)

@@ -24,6 +24,7 @@ from mmengine.runner import Runner, load_checkpoint
 from qmat.datasets import SceneConfig, generate_dataset
 from qmat.datasets.missing import removal_record_path, write_dropped
 from qmat.engine import load_config, set_data_root
+from qmat.engine.checkpoint import check_checkpoint_fits
 from qmat.evaluation import ProposalRecallMetric, RecoveredFlakesMetric
 from qmat.utils import nan_to_none
 
@@ -133,6 +134,7 @@ def evaluate_run(config: str, checkpoint: str, data_root: str, removal_record: s
     cfg = load_config(config)
     set_data_root(cfg, data_root)
     model = MODELS.build(cfg.model)
+    check_checkpoint_fits(model, checkpoint)
     load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
     model.eval()
     val = Runner.build_dataloader(cfg.val_dataloader)

@@ -77,6 +77,7 @@ def test_a_flake_on_a_cut_whose_boxes_differ_between_tiles_is_found_once(monkeyp
     import mmdet.apis
     detector = OffCentreDetector(shift)
     monkeypatch.setattr(mmdet.apis, 'init_detector', lambda *args, **kwargs: detector)
+    monkeypatch.setattr('qmat.apis.hunter.check_checkpoint_fits', lambda *args: None)  # no real weights
     monkeypatch.setattr(mmdet.apis, 'inference_detector', detector)
     image = np.full((600, 700, 3), 120, np.uint8)
     image[40:80, 176:236] = 255
@@ -91,6 +92,7 @@ def fake_network(monkeypatch):
     import mmdet.apis
     detector = BrightSquareDetector()
     monkeypatch.setattr(mmdet.apis, 'init_detector', lambda *args, **kwargs: detector)
+    monkeypatch.setattr('qmat.apis.hunter.check_checkpoint_fits', lambda *args: None)  # no real weights
     monkeypatch.setattr(mmdet.apis, 'inference_detector', detector)
 
 

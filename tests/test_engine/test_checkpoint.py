@@ -1,6 +1,7 @@
 """Safe checkpoint loading: allow-listed mmengine types load, anything else is refused unexecuted."""
 import os
 import pickle
+import re
 import zipfile
 
 import numpy as np
@@ -127,3 +128,50 @@ def test_plain_checkpoint_hook_round_trip(tmp_path):
     np.testing.assert_array_equal(buffer.data[1], original.data[1])
     assert buffer.max_length == original.max_length
     assert unpickled['meta']['seed'] == 7 and unpickled['message_hub']['runtime_info']['arr'] == [0, 1, 2]
+
+
+class Tiny(torch.nn.Module):
+    def __init__(self, width=3):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, width, 1)
+        self.head = torch.nn.Linear(width, 2)
+
+
+def test_a_checkpoint_must_fit_its_model(tmp_path):
+    from qmat.engine.checkpoint import check_checkpoint_fits
+    from qmat.utils import UserInputError
+    model = Tiny()
+
+    def saved(content, name='c.pth'):
+        path = str(tmp_path / name)
+        torch.save(content, path)
+        return path
+    state = model.state_dict()
+    check_checkpoint_fits(model, saved({'state_dict': state, 'meta': {}}))
+    check_checkpoint_fits(model, saved(dict(state)))  # a bare state dict, as mmengine also takes
+    check_checkpoint_fits(model, saved({'state_dict': {f'module.{k}': v for k, v in state.items()}}))
+    check_checkpoint_fits(model, saved({'state_dict': {**state, 'ema_conv.weight': state['conv.weight']}}))
+    without_bias = {k: v for k, v in state.items() if k != 'head.bias'}
+    cases = [({'state_dict': without_bias}, '1 missing (e.g. head.bias)'),
+             ({'state_dict': {**state, 'extra.weight': torch.zeros(1)}}, '1 unexpected (e.g. extra.weight)'),
+             ({'state_dict': Tiny(width=4).state_dict()},
+              '3 of other shape (e.g. conv.weight (4, 1, 1, 1) vs (3, 1, 1, 1)'),
+             ({'meta': {}, 'state_dict': {}}, 'has no weights'),
+             ({'meta': {'iter': 1}}, 'has no weights')]
+    for content, message in cases:
+        with pytest.raises(UserInputError, match=re.escape(message)):
+            check_checkpoint_fits(model, saved(content))
+
+
+def test_an_empty_or_truncated_checkpoint_is_one_line(tmp_path):
+    from qmat.utils import UserInputError
+    good = tmp_path / 'good.pth'
+    torch.save({'state_dict': Tiny().state_dict()}, good)
+    (tmp_path / 'empty.pth').write_bytes(b'')
+    (tmp_path / 'cut.pth').write_bytes(good.read_bytes()[:200])
+    (tmp_path / 'text.pth').write_text('not a checkpoint')
+    for name in ('empty.pth', 'cut.pth'):
+        with pytest.raises(UserInputError, match=f'{name} could not be read .*empty, truncated'):
+            load_local_checkpoint(str(tmp_path / name))
+    with pytest.raises(UnsafeCheckpointError, match='text.pth'):  # not a zip: read as a legacy pickle
+        load_local_checkpoint(str(tmp_path / 'text.pth'))

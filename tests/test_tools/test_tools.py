@@ -193,9 +193,12 @@ def test_sasl_model_trains_on_dropped_annotations_logs_and_audits_its_soft_label
 
 
 def test_audit_needs_ignored_instances(synthetic_root, tmp_path):
+    from mmdet.registry import MODELS
+
+    from qmat.engine import load_config
     config = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
     checkpoint = str(tmp_path / 'random.pth')
-    torch.save({'state_dict': {}, 'meta': {}}, checkpoint)
+    torch.save({'state_dict': MODELS.build(load_config(config).model).state_dict(), 'meta': {}}, checkpoint)
     result = run_in_process('tools/analysis_tools/audit_soft_labels.py', config, checkpoint, '--data-root',
                             synthetic_root, '--train-ann', 'annotations/instances_train2019.json')
     assert_one_line_error(result, 'no batch carried ignored (removed) instances', '--keep-as-ignored')
@@ -277,3 +280,16 @@ def test_missing_study_rejects_impossible_jobs(tmp_path):
                             str(tmp_path / 'data'))
     assert_one_line_error(result, '--jobs must be >= 1')
     assert not os.path.exists(tmp_path / 'data')  # checked before anything is generated
+
+
+def test_a_checkpoint_of_another_model_is_refused_before_testing(synthetic_root, random_checkpoint, tmp_path):
+    sasl = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
+    result = run_in_process('tools/test.py', sasl, random_checkpoint, '--work-dir', str(tmp_path / 'w'),
+                            *tiny_run_options(synthetic_root, max_iters=1))
+    assert_one_line_error(result, 'does not fit the config\'s model', 'missing (e.g. rpn_head.rpn_embed')
+
+
+def test_resume_with_nothing_to_resume_is_one_line(synthetic_root, tmp_path):
+    result = run_in_process('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', str(tmp_path / 'empty'),
+                            '--resume', *tiny_run_options(synthetic_root, max_iters=1))
+    assert_one_line_error(result, 'has no checkpoint to resume from', '--resume-if-any')
