@@ -3,20 +3,74 @@
 A missing config, a data root without its annotation file or a file that is not COCO json would otherwise
 surface deep inside mmengine as a traceback; these checks turn them into one line that names the path.
 """
+import difflib
+import inspect
 import os.path as osp
 from typing import Iterator, List, Optional, Sequence
 
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config, ConfigDict, DictAction
 
 from qmat.datasets.coco_file import check_coco_file
 from qmat.utils.errors import UserInputError
+
+
+class CfgOptionsAction(DictAction):
+    """mmengine's ``--cfg-options`` action, with a one-line error for an item without ``=``."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for item in values:
+            if '=' not in item:
+                raise UserInputError(f'{option_string or "--cfg-options"} {item}: expected key=value')
+        super().__call__(parser, namespace, values, option_string)
+
+
+def _runner_keys() -> set:
+    """Top-level keys that mmengine's Runner reads although a config need not spell them."""
+    from mmengine.runner import Runner
+    return set(inspect.signature(Runner.__init__).parameters) | {'runner_type', 'tta_model', 'tta_pipeline'}
+
+
+def check_cfg_options(cfg: Config, options: dict, path: str) -> None:
+    """Refuse ``--cfg-options`` keys that are typos: an unknown top-level key, or a nested key that the
+    config lacks but has a close relative of (``train_cfg.max_iter`` for ``max_iters``). New nested keys
+    without a close relative (a head's option a config does not spell) pass.
+
+    Raises:
+        UserInputError: Naming the key and the closest valid one.
+    """
+    plain = cfg.to_dict()
+    for key in options:
+        node, walked = plain, []
+        for part in key.split('.'):
+            known = list(node.keys()) if isinstance(node, dict) else None
+            if known is None or part in node:
+                if isinstance(node, dict):
+                    node = node[part]
+                elif isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
+                    node = node[int(part)]
+                else:
+                    break
+                walked.append(part)
+                continue
+            if not walked and part in _runner_keys():
+                break  # a Runner argument the config leaves at its default (randomness, work_dir, ...)
+            candidates = known + (sorted(_runner_keys()) if not walked else [])
+            close = difflib.get_close_matches(part, candidates, n=1, cutoff=0.75)
+            if not walked:
+                hint = f'; did you mean {close[0]}?' if close else ''
+                raise UserInputError(f'--cfg-options {key}: config {path} has no key {part}{hint}')
+            if close:
+                raise UserInputError(f'--cfg-options {key}: config {path} has no key '
+                                     f'{".".join(walked + [part])}; did you mean {".".join(walked + close)}?')
+            break
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Read a config file (importing its ``custom_imports``) and merge ``--cfg-options`` into it.
 
     Raises:
-        UserInputError: The file does not exist or cannot be read as an mmengine config.
+        UserInputError: The file does not exist or cannot be read as an mmengine config, or an option is
+            a typo (:func:`check_cfg_options`).
     """
     if not osp.isfile(path):
         raise UserInputError(f'config file {path} does not exist')
@@ -26,6 +80,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise UserInputError(f'config {path} could not be loaded: {message}') from None
     if cfg_options:
+        check_cfg_options(cfg, cfg_options, path)
         cfg.merge_from_dict(cfg_options)
     return cfg
 

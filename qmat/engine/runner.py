@@ -4,12 +4,12 @@ import os.path as osp
 from typing import Optional, Sequence
 
 from mmdet.registry import RUNNERS
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner, find_latest_checkpoint
 
 from .checkpoint import check_checkpoint_fits
-from .config import check_dataset_files, load_config, set_data_root
+from .config import CfgOptionsAction, check_cfg_options, check_dataset_files, load_config, set_data_root
 from .distributed import setup_cpu_distributed
 
 
@@ -18,7 +18,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, example: str) -> None:
     in its help), ``--launcher`` and torchrun's ``--local-rank``."""
     parser.add_argument('--data-root', help='run on the dataset in this directory (same layout as the '
                         "config's: annotations/ and images); applied before --cfg-options")
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help=f'override settings in the config, key=value pairs such as {example}')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
@@ -36,6 +36,7 @@ def load_run_config(config_path: str, cfg_options: Optional[dict], launcher: str
     if data_root is not None:
         set_data_root(cfg, data_root)
     if cfg_options:
+        check_cfg_options(cfg, cfg_options, config_path)
         cfg.merge_from_dict(cfg_options)
     cfg.launcher = launcher
     set_work_dir(cfg, config_path, work_dir)

@@ -48,7 +48,7 @@ def training_pass_parser(description: str, checkpoint: bool = True) -> argparse.
     """The command line of a training-pass analysis: config, checkpoint (unless ``checkpoint`` is False),
     the training file with the removed flakes kept as ignored, and the pass's data root, passes, seed,
     output and config options."""
-    from mmengine.config import DictAction
+    from qmat.engine.config import CfgOptionsAction
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('config')
     if checkpoint:
@@ -60,7 +60,7 @@ def training_pass_parser(description: str, checkpoint: bool = True) -> argparse.
     parser.add_argument('--passes', type=int, default=1, help='passes over the training set')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='write the result as JSON here')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     return parser
 
 

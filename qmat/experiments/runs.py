@@ -14,7 +14,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Dict, Optional, Sequence
 
-from mmengine.config import DictAction
+from qmat.engine.config import CfgOptionsAction
 
 from .columns import BBOX_AP
 
@@ -65,7 +65,7 @@ def log_means(work_dir: str, prefixes: Sequence[str]) -> Dict[str, float]:
 def parse_options(pairs: Sequence[str]) -> dict:
     """``key=value`` strings parsed as mmengine's ``--cfg-options``."""
     parsed = argparse.Namespace()
-    DictAction(option_strings=[], dest='options')(None, parsed, list(pairs))
+    CfgOptionsAction(option_strings=[], dest='options')(None, parsed, list(pairs))
     return parsed.options or {}
 
 

@@ -1,6 +1,7 @@
 """Config loading and the pre-flight checks of data files: one clear error naming the path."""
 import json
 import os.path as osp
+import re
 
 import pytest
 from conftest import SYNTHETIC_CONFIG
@@ -93,3 +94,32 @@ def test_missing_image_folder(synthetic_root, tmp_path):
     cfg.train_dataloader.dataset.data_prefix.img = 'elsewhere/'
     with pytest.raises(UserInputError, match='train image folder .*elsewhere/ does not exist'):
         check_dataset_files(cfg, ('train',))
+
+
+@pytest.mark.parametrize('options,message', [
+    ({'trian_cfg.max_iters': 4}, 'has no key trian_cfg; did you mean train_cfg?'),
+    ({'train_cfg.max_iter': 4}, 'has no key train_cfg.max_iter; did you mean train_cfg.max_iters?'),
+    ({'model.roi_head.bbox_head.fc_out_channel': 3}, 'did you mean model.roi_head.bbox_head.fc_out_channels'),
+    ({'nothing_like_it': 1}, 'has no key nothing_like_it'),
+])
+def test_cfg_option_typos_are_refused(options, message):
+    with pytest.raises(UserInputError, match=re.escape(message)):
+        load_config(SYNTHETIC_CONFIG, options)
+
+
+def test_cfg_options_that_set_or_add_keys_pass():
+    cfg = load_config(SYNTHETIC_CONFIG, {'train_cfg.max_iters': 4, 'randomness.seed': 3, 'work_dir': 'w',
+                                         'model.rpn_head.anchor_generator.scales': [2],
+                                         'model.rpn_head.threshold': 0.5})  # new: no close relative
+    assert (cfg.train_cfg.max_iters, cfg.randomness.seed, cfg.model.rpn_head.threshold) == (4, 3, 0.5)
+
+
+def test_a_cfg_option_without_a_value_is_one_line():
+    import argparse
+
+    from qmat.engine.config import CfgOptionsAction
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
+    with pytest.raises(UserInputError, match='--cfg-options foo: expected key=value'):
+        parser.parse_args(['--cfg-options', 'a=1', 'foo'])
+    assert parser.parse_args(['--cfg-options', 'a.b=1']).cfg_options == {'a.b': 1}

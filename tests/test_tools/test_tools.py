@@ -293,3 +293,13 @@ def test_resume_with_nothing_to_resume_is_one_line(synthetic_root, tmp_path):
     result = run_in_process('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', str(tmp_path / 'empty'),
                             '--resume', *tiny_run_options(synthetic_root, max_iters=1))
     assert_one_line_error(result, 'has no checkpoint to resume from', '--resume-if-any')
+
+
+def test_cfg_option_typos_are_one_line_before_training(synthetic_root, tmp_path):
+    work = tmp_path / 'w'
+    result = run_in_process('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', str(work), '--data-root',
+                            synthetic_root, '--cfg-options', 'trian_cfg.max_iters=4')
+    assert_one_line_error(result, 'trian_cfg', 'did you mean train_cfg?')
+    result = run_in_process('tools/train.py', SYNTHETIC_CONFIG, '--cfg-options', 'foo')
+    assert_one_line_error(result, '--cfg-options foo: expected key=value')
+    assert not work.exists()

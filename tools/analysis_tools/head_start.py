@@ -13,7 +13,7 @@ import argparse
 
 
 def parse_args(argv=None):
-    from mmengine.config import DictAction
+    from qmat.engine.config import CfgOptionsAction
     parser = argparse.ArgumentParser(description='Compare how two RPN heads start (step 0)')
     parser.add_argument('reference')
     parser.add_argument('candidate')
@@ -21,8 +21,8 @@ def parse_args(argv=None):
     parser.add_argument('--batch', type=int, default=2)
     parser.add_argument('--boxes', type=int, default=4, help='random annotated boxes per image')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0])
-    parser.add_argument('--reference-options', nargs='+', action=DictAction)
-    parser.add_argument('--candidate-options', nargs='+', action=DictAction)
+    parser.add_argument('--reference-options', nargs='+', action=CfgOptionsAction)
+    parser.add_argument('--candidate-options', nargs='+', action=CfgOptionsAction)
     return parser.parse_args(argv)
 
 
