@@ -67,7 +67,7 @@ def main(argv=None):
     if args.tta:
         default_tta(cfg)
 
-    runner = build_runner(cfg, splits=('test',))
+    runner = build_runner(cfg, splits=('test',), skip_invalid=args.skip_invalid)
     if args.out is not None:
         runner.test_evaluator.metrics.append(DumpDetResults(out_file_path=args.out))
     runner.test()

@@ -64,7 +64,8 @@ def main(argv=None):
         cfg.resume = True
         cfg.load_from = args.resume
 
-    runner = build_runner(cfg, splits=('train', 'val') if cfg.get('val_cfg') else ('train',))
+    runner = build_runner(cfg, splits=('train', 'val') if cfg.get('val_cfg') else ('train',),
+                          skip_invalid=args.skip_invalid)
     runner.train()
 
 

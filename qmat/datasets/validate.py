@@ -1,11 +1,14 @@
 """Check a COCO dataset a lab brings before training on it: every problem with its file and id."""
+import math
 import os.path as osp
 from collections import Counter
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-import cv2
+import mmcv
 from pycocotools import mask as mask_utils
+
+from qmat.utils import UserInputError, dump_json, refuse_overwriting
 
 from .coco_file import check_coco_file
 
@@ -21,25 +24,54 @@ class Problem:
         return f'{self.file}: {self.where}: {self.message}'
 
 
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _segmentation_problem(segmentation, height: int, width: int) -> Optional[str]:
     """What is wrong with a polygon or RLE mask, or None."""
-    if isinstance(segmentation, list):
-        if not segmentation:
-            return 'empty mask (no polygon)'
-        for polygon in segmentation:
-            if not isinstance(polygon, list) or len(polygon) < 6 or len(polygon) % 2:
-                return f'degenerate polygon with {len(polygon) if isinstance(polygon, list) else 0} ' \
-                       'coordinates (a polygon needs at least 3 points)'
-        rle = mask_utils.merge(mask_utils.frPyObjects(segmentation, height, width))
-    elif isinstance(segmentation, dict) and 'counts' in segmentation and 'size' in segmentation:
-        if list(segmentation['size']) != [height, width]:
-            return f'RLE size {segmentation["size"]} differs from the image size {[height, width]}'
-        rle = segmentation if not isinstance(segmentation['counts'], list) else \
-            mask_utils.frPyObjects(segmentation, height, width)
-    else:
-        return 'segmentation is neither polygons nor RLE'
-    if mask_utils.area(rle) == 0:
+    try:
+        if isinstance(segmentation, list):
+            if not segmentation:
+                return 'empty mask (no polygon)'
+            for polygon in segmentation:
+                if not isinstance(polygon, list) or len(polygon) < 6 or len(polygon) % 2:
+                    return f'degenerate polygon with {len(polygon) if isinstance(polygon, list) else 0} ' \
+                           'coordinates (a polygon needs at least 3 points)'
+                if not all(_number(v) for v in polygon):
+                    return 'polygon with a coordinate that is not a finite number'
+            rle = mask_utils.merge(mask_utils.frPyObjects(segmentation, height, width))
+        elif isinstance(segmentation, dict) and 'counts' in segmentation and 'size' in segmentation:
+            if list(segmentation['size']) != [height, width]:
+                return f'RLE size {segmentation["size"]} differs from the image size {[height, width]}'
+            rle = segmentation if not isinstance(segmentation['counts'], list) else \
+                mask_utils.frPyObjects(segmentation, height, width)
+            if isinstance(rle.get('counts'), str):
+                rle = dict(rle, counts=rle['counts'].encode('ascii'))
+        else:
+            return 'segmentation is neither polygons nor RLE'
+        area = float(mask_utils.area(rle))
+    except (TypeError, ValueError, UnicodeError, OverflowError) as error:
+        return f'segmentation cannot be decoded ({type(error).__name__})'
+    if area == 0:
         return 'empty mask (zero area)'
+    if area > height * width:
+        return f'RLE mask of {area:.0f} px on a {width} x {height} image: its counts are corrupt'
+    return None
+
+
+def _image_problem(path: str, height: int, width: int) -> Optional[str]:
+    """Whether the image decodes as the training loader decodes it (from bytes) at the declared size."""
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+        pixels = mmcv.imfrombytes(data, flag='unchanged') if data else None
+    except Exception as error:  # OpenCV raises several kinds for a broken file
+        return f'image cannot be decoded ({type(error).__name__})'
+    if pixels is None:
+        return 'image cannot be decoded (empty, truncated or not an image)'
+    if pixels.shape[:2] != (height, width):
+        return f'image is {pixels.shape[1]} x {pixels.shape[0]}, the json says {width} x {height}'
     return None
 
 
@@ -51,7 +83,7 @@ def validate_coco(ann_file: str, img_dir: Optional[str] = None, classes: Optiona
         ann_file: The COCO json.
         img_dir: Folder of the images (``file_name`` is relative to it); None skips the image checks.
         classes: If given, category names the dataset must use (e.g. FlakeDataset's classes).
-        decode_images: Decode every image (finds corrupt files; slower).
+        decode_images: Decode every image as the training loader does (finds corrupt files; slower).
 
     Returns:
         The problems, in file order; empty if the dataset is sound.
@@ -62,30 +94,49 @@ def validate_coco(ann_file: str, img_dir: Optional[str] = None, classes: Optiona
     def report(where: str, message: str, file: str = ann_file) -> None:
         problems.append(Problem(file, where, message))
 
-    categories = {cat.get('id'): cat.get('name') for cat in coco['categories']}
+    categories = {cat['id']: cat.get('name') for cat in coco['categories']
+                  if isinstance(cat, dict) and isinstance(cat.get('id'), int)}
     if classes:
         for name in set(categories.values()) - set(classes):
             report('categories', f'category {name!r} is not one of the classes {list(classes)}')
-    for image_id, count in Counter(img.get('id') for img in coco['images']).items():
-        if count > 1:
-            report(f'image {image_id}', f'image id used {count} times')
-    for ann_id, count in Counter(ann.get('id') for ann in coco['annotations']).items():
+    if not coco['images']:
+        report('images', 'the file lists no images')
+    if not coco['annotations']:
+        report('annotations', 'the file has no annotations')
+    images = {}
+    for index, image in enumerate(coco['images']):
+        if not isinstance(image, dict) or not isinstance(image.get('id'), int) \
+                or not isinstance(image.get('file_name'), str):
+            report(f'images[{index}]', f'an image needs an integer id and a file_name, got {image!r:.80}')
+        elif not all(isinstance(image.get(k), int) and image[k] > 0 for k in ('width', 'height')):
+            report(f'image {image["id"]}', f'width and height must be positive integers, got '
+                                           f'{image.get("width")!r} x {image.get("height")!r}')
+        elif image['id'] in images:
+            report(f'image {image["id"]}', 'image id used more than once')
+        else:
+            images[image['id']] = image
+    annotation_ids = Counter(a.get('id') for a in coco['annotations'] if isinstance(a, dict)
+                             and isinstance(a.get('id'), int))
+    for ann_id, count in annotation_ids.items():
         if count > 1:
             report(f'annotation {ann_id}', f'annotation id used {count} times')
 
-    images = {img.get('id'): img for img in coco['images']}
-    for ann in coco['annotations']:
-        where = f'annotation {ann.get("id")}'
-        image = images.get(ann.get('image_id'))
-        if image is None:
-            report(where, f'image_id {ann.get("image_id")} is not in images')
+    for index, ann in enumerate(coco['annotations']):
+        if not isinstance(ann, dict) or not isinstance(ann.get('id'), int):
+            report(f'annotations[{index}]', f'an annotation is an object with an integer id, got {ann!r:.60}')
             continue
-        if ann.get('category_id') not in categories:
-            report(where, f'unknown category_id {ann.get("category_id")}')
-        width, height = image.get('width', 0), image.get('height', 0)
+        where = f'annotation {ann["id"]}'
+        image_id = ann.get('image_id')
+        image = images.get(image_id) if isinstance(image_id, int) else None
+        if image is None:
+            report(where, f'image_id {ann.get("image_id")!r} is not a (valid) image of the file')
+            continue
+        if not isinstance(ann.get('category_id'), int) or ann['category_id'] not in categories:
+            report(where, f'unknown category_id {ann.get("category_id")!r}')
+        width, height = image['width'], image['height']
         bbox = ann.get('bbox')
-        if not (isinstance(bbox, list) and len(bbox) == 4):
-            report(where, f'bbox must be [x, y, w, h], got {bbox!r}')
+        if not (isinstance(bbox, list) and len(bbox) == 4 and all(_number(v) for v in bbox)):
+            report(where, f'bbox must be [x, y, w, h] of finite numbers, got {bbox!r}')
         else:
             x, y, w, h = bbox
             if w <= 0 or h <= 0:
@@ -99,18 +150,43 @@ def validate_coco(ann_file: str, img_dir: Optional[str] = None, classes: Optiona
                 report(where, problem)
 
     if img_dir is not None:
-        for image in coco['images']:
-            path = osp.join(img_dir, str(image.get('file_name')))
-            where = f'image {image.get("id")}'
+        for image in images.values():
+            path = osp.join(img_dir, image['file_name'])
+            where = f'image {image["id"]}'
             if not osp.isfile(path):
                 report(where, 'image file is missing', path)
-                continue
-            if decode_images:
-                pixels = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-                if pixels is None:
-                    report(where, 'image cannot be decoded', path)
-                elif pixels.shape[:2] != (image.get('height'), image.get('width')):
-                    report(where, f'image is {pixels.shape[1]} x {pixels.shape[0]}, the json says '
-                                  f'{image.get("width")} x {image.get("height")}', path)
+            elif decode_images:
+                problem = _image_problem(path, image['height'], image['width'])
+                if problem:
+                    report(where, problem, path)
     return problems
 
+
+def write_without(ann_file: str, problems: Sequence[Problem], out: str) -> str:
+    """Write ``ann_file`` without what ``problems`` name (a broken image with its annotations, a broken
+    annotation) to ``out``.
+
+    Raises:
+        UserInputError: A problem names no single image or annotation (an unknown category, an empty set, a
+            duplicate id), so that leaving something out cannot fix it.
+    """
+    coco = check_coco_file(ann_file)
+    images, annotations, positions = set(), set(), set()
+    for problem in problems:
+        kind, _, key = problem.where.partition(' ')
+        if kind == 'image' and key.lstrip('-').isdigit():
+            images.add(int(key))
+        elif kind == 'annotation' and key.lstrip('-').isdigit() and 'used' not in problem.message:
+            annotations.add(int(key))
+        elif kind.startswith(('images[', 'annotations[')):
+            positions.add(kind)
+        else:
+            raise UserInputError(f'{problem}: --skip-invalid cannot leave this out; fix the file')
+    kept_images = [img for i, img in enumerate(coco['images'])
+                   if f'images[{i}]' not in positions and img.get('id') not in images]
+    kept_ids = {img['id'] for img in kept_images}
+    kept = [a for i, a in enumerate(coco['annotations']) if f'annotations[{i}]' not in positions
+            and a.get('id') not in annotations and a.get('image_id') in kept_ids]
+    refuse_overwriting([out], [ann_file])
+    dump_json(dict(coco, images=kept_images, annotations=kept), out)
+    return out

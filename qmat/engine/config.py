@@ -9,8 +9,10 @@ import os.path as osp
 from typing import Iterator, List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.logging import print_log
 
 from qmat.datasets.coco_file import check_coco_file
+from qmat.datasets.validate import validate_coco, write_without
 from qmat.utils.errors import UserInputError
 
 
@@ -131,15 +133,23 @@ def _join(data_root: Optional[str], path: str) -> str:
     return path if not data_root or osp.isabs(path) else osp.join(data_root, path)
 
 
-def check_dataset_files(cfg: Config, splits: Sequence[str]) -> List[str]:
-    """Check the annotation files and image folders of ``{split}_dataloader`` for each split.
+def check_dataset_files(cfg: Config, splits: Sequence[str], skip_invalid: bool = False) -> List[str]:
+    """Check the annotation files and images of ``{split}_dataloader`` for each split, as
+    tools/data_tools/validate_dataset.py does (:func:`~qmat.datasets.validate.validate_coco`: every image
+    decoded as the loader decodes it).
 
     Args:
         cfg: The full config.
         splits: Any of ``'train'``, ``'val'``, ``'test'``.
+        skip_invalid: Leave the broken images and annotations out instead of stopping: the rest is written
+            to ``<work_dir>/valid_<split>_<file name>`` and the split (and its evaluator) read from there.
 
     Returns:
         The annotation files that were checked.
+
+    Raises:
+        UserInputError: The first problem, with the number of them (or, with ``skip_invalid``, one that
+            cannot be left out: a file-wide one such as an unknown category or an empty set).
     """
     checked = []
     for split in splits:
@@ -161,6 +171,19 @@ def check_dataset_files(cfg: Config, splits: Sequence[str]) -> List[str]:
                 raise UserInputError(
                     f'{split} image folder {_join(data_root, image_dir)} does not exist '
                     '(from data_prefix.img)')
+            problems = validate_coco(ann_path, _join(data_root, image_dir) if image_dir is not None else None,
+                                     classes)
+            if problems and skip_invalid:
+                valid = write_without(ann_path, problems, osp.join(
+                    cfg.work_dir, f'valid_{split}_{osp.basename(ann_path)}'))
+                print_log(f'--skip-invalid: {split} leaves out what {len(problems)} problem(s) name '
+                          f'(the first: {problems[0]}); reading {valid}', logger='current', level=30)
+                _point_evaluators(cfg, split, ann_path, valid)
+                dataset['ann_file'] = osp.abspath(valid)
+            elif problems:
+                raise UserInputError(f'{problems[0]} ({len(problems)} problem(s) in {split}; '
+                                     'tools/data_tools/validate_dataset.py lists them, --skip-invalid leaves '
+                                     'them out)')
             checked.append(ann_path)
         evaluator = cfg.get(f'{split}_evaluator')
         for metric in evaluator if isinstance(evaluator, list) else [evaluator] if evaluator else []:
@@ -168,3 +191,11 @@ def check_dataset_files(cfg: Config, splits: Sequence[str]) -> List[str]:
             if ann_file and ann_file not in checked and not osp.isfile(ann_file):
                 raise UserInputError(f'{split}_evaluator.ann_file {ann_file} does not exist')
     return checked
+
+
+def _point_evaluators(cfg: Config, split: str, ann_path: str, valid: str) -> None:
+    """The evaluators of ``split`` that read ``ann_path`` read ``valid`` instead."""
+    evaluator = cfg.get(f'{split}_evaluator')
+    for metric in evaluator if isinstance(evaluator, list) else [evaluator] if evaluator else []:
+        if metric.get('ann_file') and osp.abspath(metric['ann_file']) == osp.abspath(ann_path):
+            metric['ann_file'] = osp.abspath(valid)

@@ -22,6 +22,9 @@ def add_run_arguments(parser: argparse.ArgumentParser, example: str) -> None:
                         help=f'override settings in the config, key=value pairs such as {example}')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
+    parser.add_argument('--skip-invalid', action='store_true',
+                        help='leave out the broken images and annotations that the data check finds, instead '
+                        'of stopping (the first is named and the count said)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
@@ -51,11 +54,11 @@ def set_work_dir(cfg: Config, config_path: str, work_dir: Optional[str] = None) 
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
 
 
-def build_runner(cfg: Config, splits: Sequence[str]) -> Runner:
+def build_runner(cfg: Config, splits: Sequence[str], skip_invalid: bool = False) -> Runner:
     """Check the data files of ``splits``, set up CPU distributed training if needed, build the Runner, and
     check that the checkpoint it will load (``load_from``, or the latest one of the work dir when it
     resumes) fits its model."""
-    check_dataset_files(cfg, splits)
+    check_dataset_files(cfg, splits, skip_invalid)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     checkpoint = cfg.get('load_from') or (find_latest_checkpoint(cfg.work_dir) if cfg.get('resume') else None)

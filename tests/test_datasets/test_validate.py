@@ -62,3 +62,51 @@ def test_tool_exit_status(broken_root, synthetic_root):
     assert 'instances_val2019.json: 0 problem(s)' in bad.stdout
     good = run_tool('tools/data_tools/validate_dataset.py', synthetic_root)
     assert good.returncode == 0, good.stdout + good.stderr
+
+
+def test_what_the_loader_would_choke_on(synthetic_root, tmp_path):
+    """A truncated JPEG (what cv2.imread half-decodes and the loader's cv2.imdecode refuses), a zero-byte
+    image, a garbage RLE, a NaN box, a bbox of strings, a non-object annotation, a width given as a
+    string, list ids and a declared size that is not the file's: each found, and none of them crashes
+    the validator."""
+    import math
+
+    import cv2
+    import numpy as np
+    root = tmp_path / 'set'
+    shutil.copytree(synthetic_root, root)
+    ann_file = root / 'annotations' / 'instances_train2019.json'
+    coco = json.loads(ann_file.read_text())
+    images, anns = coco['images'], coco['annotations']
+    jpeg = cv2.imencode('.jpg', np.random.default_rng(0).integers(0, 255, (128, 128, 3), dtype=np.uint8))[1]
+    (root / 'train2019' / 'cut.jpg').write_bytes(jpeg.tobytes()[:len(jpeg) // 3])
+    images[0]['file_name'] = 'cut.jpg'
+    (root / 'train2019' / images[1]['file_name']).write_bytes(b'')
+    images[2]['width'] = '128'
+    images[3]['height'] = 100000
+    free = [a for a in anns if a['image_id'] not in {img['id'] for img in images[:4]}]
+    free[0]['segmentation'] = dict(size=[128, 128], counts='garbage!!' * 20)
+    free[1]['bbox'] = [1.0, 1.0, math.nan, 4.0]
+    free[2]['bbox'] = ['1', '2', '3', '4']
+    free[3]['image_id'] = [1]
+    anns.append(7)
+    ann_file.write_text(json.dumps(coco))  # Python's json writes the NaN, as a careless exporter might
+    found = [str(p) for p in validate_coco(str(ann_file), str(root / 'train2019'))]
+    expect = ['cut.jpg: image 1: image cannot be decoded',
+              f'image {images[1]["id"]}: image cannot be decoded',
+              f'image {images[2]["id"]}: width and height must be positive integers',
+              f'image {images[3]["id"]}: image is 128 x 128, the json says 128 x 100000',
+              f'annotation {free[0]["id"]}: ', f'annotation {free[1]["id"]}: bbox must be',
+              f'annotation {free[2]["id"]}: bbox must be', f'annotation {free[3]["id"]}: image_id [1]',
+              f'annotations[{len(anns) - 1}]: an annotation is an object']
+    for fragment in expect:
+        assert any(fragment in line for line in found), (fragment, found)
+    garbage = next(line for line in found if f'annotation {free[0]["id"]}: ' in line)
+    assert 'corrupt' in garbage or 'cannot be decoded' in garbage
+
+
+def test_an_empty_set_is_a_problem(tmp_path):
+    ann_file = tmp_path / 'empty.json'
+    ann_file.write_text(json.dumps(dict(images=[], annotations=[], categories=[])))
+    assert [p.message for p in validate_coco(str(ann_file))] == ['the file lists no images',
+                                                                 'the file has no annotations']

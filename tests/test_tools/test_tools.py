@@ -303,3 +303,30 @@ def test_cfg_option_typos_are_one_line_before_training(synthetic_root, tmp_path)
     result = run_in_process('tools/train.py', SYNTHETIC_CONFIG, '--cfg-options', 'foo')
     assert_one_line_error(result, '--cfg-options foo: expected key=value')
     assert not work.exists()
+
+
+@pytest.mark.slow
+def test_training_checks_the_data_first_and_can_leave_out_what_is_broken(synthetic_root, tmp_path):
+    import hashlib
+    import shutil
+    root = tmp_path / 'set'
+    shutil.copytree(synthetic_root, root)
+    ann_file = root / 'annotations' / 'instances_train2019.json'
+    coco = json.loads(ann_file.read_text())
+    coco['annotations'][0]['bbox'] = [1.0, 1.0, -4.0, 3.0]  # a negative width
+    (root / 'train2019' / coco['images'][1]['file_name']).write_bytes(b'')  # a zero-byte image
+    ann_file.write_text(json.dumps(coco))
+    digest = hashlib.sha256(ann_file.read_bytes()).hexdigest()
+    options = tiny_run_options(str(root), max_iters=1)
+    refused = run_in_process('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', str(tmp_path / 'w'), *options)
+    assert_one_line_error(refused, f'annotation {coco["annotations"][0]["id"]}: degenerate box',
+                          '2 problem(s) in train', '--skip-invalid')
+    result = run_tool('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', str(tmp_path / 'w'), '--skip-invalid',
+                      *options)
+    assert_ok(result)
+    valid = json.loads((tmp_path / 'w' / 'valid_train_instances_train2019.json').read_text())
+    assert len(valid['images']) == len(coco['images']) - 1
+    dropped = {coco['annotations'][0]['id']} | {a['id'] for a in coco['annotations']
+                                                if a['image_id'] == coco['images'][1]['id']}
+    assert {a['id'] for a in valid['annotations']} == {a['id'] for a in coco['annotations']} - dropped
+    assert hashlib.sha256(ann_file.read_bytes()).hexdigest() == digest  # the input is untouched
