@@ -8,6 +8,8 @@ from mmengine.config import Config
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner, find_latest_checkpoint
 
+from qmat.utils import UserInputError
+
 from .checkpoint import check_checkpoint_fits
 from .config import CfgOptionsAction, check_cfg_options, check_dataset_files, load_config, set_data_root
 from .distributed import setup_cpu_distributed
@@ -60,7 +62,10 @@ def build_runner(cfg: Config, splits: Sequence[str], skip_invalid: bool = False)
     resumes) fits its model."""
     check_dataset_files(cfg, splits, skip_invalid)
     setup_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    try:
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    except ValueError as error:  # a module's own check of its arguments (e.g. SASLRPNHead.threshold)
+        raise UserInputError(f'the config could not be built: {error}') from None
     checkpoint = cfg.get('load_from') or (find_latest_checkpoint(cfg.work_dir) if cfg.get('resume') else None)
     if checkpoint:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model

@@ -330,3 +330,13 @@ def test_training_checks_the_data_first_and_can_leave_out_what_is_broken(synthet
                                                 if a['image_id'] == coco['images'][1]['id']}
     assert {a['id'] for a in valid['annotations']} == {a['id'] for a in coco['annotations']} - dropped
     assert hashlib.sha256(ann_file.read_bytes()).hexdigest() == digest  # the input is untouched
+
+
+@pytest.mark.parametrize('option,message', [('model.rpn_head.threshold=1.5', 'threshold must be in (0, 1]'),
+                                            ('model.rpn_head.temperature=-1', 'temperature must be > 0'),
+                                            ('model.rpn_head.embed_dims=0', 'embed_dims must be a positive')])
+def test_impossible_head_arguments_are_one_line(synthetic_root, tmp_path, option, message):
+    sasl = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
+    result = run_in_process('tools/train.py', sasl, '--work-dir', str(tmp_path / 'w'), '--data-root',
+                            synthetic_root, '--cfg-options', option)
+    assert_one_line_error(result, 'the config could not be built', f'SASLRPNHead.{message}')
