@@ -168,6 +168,21 @@ def hunt_images(hunter, images: Sequence[str], out_dir: str, classes: Optional[S
             the model does not have, an output that is an input, a folder made with other settings, or
             another run writing into it.
     """
+    check_hunt_options(hunter, images, out_dir, classes, min_area_um2)
+    names = {path: result_name(path) for path in images}
+    refuse_overwriting([osp.join(out_dir, sub, names[p] + ext) for p in images
+                        for sub, ext in (('images', '.json'), ('overlays', '.png'))]
+                       + [osp.join(out_dir, name) for name in OUTPUTS], images)
+    settings = run_settings(hunter, classes, min_area_um2)
+    with run_lock(out_dir):
+        _start_run(out_dir, settings, overwrite)
+        return _hunt(hunter, images, names, out_dir, classes, min_area_um2, progress)
+
+
+def check_hunt_options(hunter, images: Sequence[str], out_dir: str, classes: Optional[Sequence[str]],
+                       min_area_um2: Optional[float]) -> None:
+    """The checks of :func:`hunt_images` that need the model but nothing written (a tool makes them before
+    it shows progress)."""
     if not images:
         raise UserInputError('no images to hunt')
     if min_area_um2 is not None and hunter.microns_per_pixel is None:
@@ -177,14 +192,6 @@ def hunt_images(hunter, images: Sequence[str], out_dir: str, classes: Optional[S
         raise UserInputError(f'--classes {unknown} are not classes of the model '
                              f'(it has {list(hunter.classes)})')
     check_out_dir(out_dir)
-    names = {path: result_name(path) for path in images}
-    refuse_overwriting([osp.join(out_dir, sub, names[p] + ext) for p in images
-                        for sub, ext in (('images', '.json'), ('overlays', '.png'))]
-                       + [osp.join(out_dir, name) for name in OUTPUTS], images)
-    settings = run_settings(hunter, classes, min_area_um2)
-    with run_lock(out_dir):
-        _start_run(out_dir, settings, overwrite)
-        return _hunt(hunter, images, names, out_dir, classes, min_area_um2, progress)
 
 
 def _start_run(out_dir: str, settings: dict, overwrite: bool) -> None:

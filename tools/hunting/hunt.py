@@ -41,7 +41,7 @@ def main(argv=None):
 
     from qmat.apis import FlakeHunter
     from qmat.apps import hunt_images, list_images, write_html_report, write_tables
-    from qmat.apps.hunt_folder import check_out_dir
+    from qmat.apps.hunt_folder import check_hunt_options, check_out_dir
     from qmat.utils import UserInputError
 
     if args.min_area_um2 is not None and args.microns_per_pixel is None:  # before the model loads
@@ -52,6 +52,7 @@ def main(argv=None):
     check_out_dir(args.out)
     hunter = FlakeHunter(args.config, args.checkpoint, args.device, args.score_thr,
                          args.microns_per_pixel, args.material, args.tile, args.overlap)
+    check_hunt_options(hunter, images, args.out, args.classes, args.min_area_um2)
     bar = tqdm(total=len(images), unit='img')
 
     def progress(done, total, rate):
