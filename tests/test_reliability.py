@@ -200,3 +200,12 @@ def test_impossible_options(tool, arguments, message, synthetic_root, random_che
     before = checksums(tmp_path)
     assert_one_line_error(run_in_process(tool, SYNTHETIC_CONFIG, *arguments), message)
     assert checksums(tmp_path) == before and not (tmp_path / 'out' / 'images').exists()
+
+
+def test_a_config_key_that_no_module_takes_is_one_line(synthetic_root, tmp_path):
+    sasl = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
+    config = tmp_path / 'typo.py'
+    config.write_text(f"_base_ = '{sasl}'\nmodel = dict(rpn_head=dict(threshhold=0.5))\n")
+    result = run_in_process('tools/train.py', str(config), '--work-dir', str(tmp_path / 'w'), '--data-root',
+                            synthetic_root)
+    assert_one_line_error(result, 'the config could not be built', "unexpected keyword argument 'threshhold'")

@@ -66,6 +66,10 @@ def build_runner(cfg: Config, splits: Sequence[str], skip_invalid: bool = False)
         runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     except ValueError as error:  # a module's own check of its arguments (e.g. SASLRPNHead.threshold)
         raise UserInputError(f'the config could not be built: {error}') from None
+    except TypeError as error:  # a config key that the module does not take
+        if 'unexpected keyword argument' not in str(error):
+            raise
+        raise UserInputError(f'the config could not be built: {error}') from None
     checkpoint = cfg.get('load_from') or (find_latest_checkpoint(cfg.work_dir) if cfg.get('resume') else None)
     if checkpoint:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
