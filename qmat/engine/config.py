@@ -6,12 +6,13 @@ surface deep inside mmengine as a traceback; these checks turn them into one lin
 import difflib
 import inspect
 import os.path as osp
-from typing import Iterator, List, Optional, Sequence
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.logging import print_log
 
 from qmat.datasets.coco_file import check_coco_file
+from qmat.datasets.flake_dataset import FlakeDataset
 from qmat.datasets.validate import validate_coco, write_without
 from qmat.utils.errors import UserInputError
 
@@ -119,6 +120,50 @@ def set_data_root(cfg: Config, data_root: str) -> None:
             if evaluator.get('ann_file') and len(leaves) == 1 and leaves[0].get('ann_file'):
                 evaluator['ann_file'] = _join(root, leaves[0]['ann_file'])
     cfg.data_root = root
+
+
+# colours of classes that are not qmat's (qmat's keep FlakeDataset's)
+SPARE_COLOURS = [(0, 160, 80), (170, 0, 255), (255, 100, 180), (120, 120, 120), (0, 200, 200), (140, 90, 40)]
+
+
+def adopt_data_classes(cfg: Config) -> Optional[Tuple[str, ...]]:
+    """Train and test on the class names of the data when they are not the config's: every dataset's
+    ``metainfo`` and the RoI heads' ``num_classes`` follow the categories with instances in the first
+    annotation file found (training, else validation, else test), in id order.
+
+    Returns:
+        The classes adopted, or None when the config's already are the data's (nothing changed).
+    """
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        leaves = list(_datasets(loader['dataset'])) if loader else []
+        if leaves and leaves[0].get('ann_file'):
+            ann_path = _join(leaves[0].get('data_root'), leaves[0]['ann_file'])
+            if osp.isfile(ann_path):
+                break
+    else:
+        return None
+    coco = check_coco_file(ann_path)
+    used = {ann.get('category_id') for ann in coco['annotations'] if isinstance(ann, dict)}
+    categories = [c for c in coco['categories'] if isinstance(c, dict) and isinstance(c.get('id'), int)]
+    names = tuple(str(c['name']) for c in sorted(categories, key=lambda c: c['id']) if c['id'] in used)
+    current = (leaves[0].get('metainfo') or {}).get('classes') or _default_classes(leaves[0].get('type'))
+    if not names or tuple(current or ()) == names:
+        return None
+    colours = dict(zip(FlakeDataset.METAINFO['classes'], FlakeDataset.METAINFO['palette']))
+    spare = iter(SPARE_COLOURS * (1 + len(names) // len(SPARE_COLOURS)))
+    palette = [colours.get(name) or next(spare) for name in names]
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        for dataset in _datasets(loader['dataset']) if loader else []:
+            dataset['metainfo'] = dict(dataset.get('metainfo') or {}, classes=names, palette=palette)
+    roi_head = cfg.model.get('roi_head') or {}
+    for head in ('bbox_head', 'mask_head'):
+        if isinstance(roi_head.get(head), dict) and 'num_classes' in roi_head[head]:
+            roi_head[head]['num_classes'] = len(names)
+    print_log(f'classes of the data ({ann_path}): {list(names)}; the config named '
+              f'{list(current or ())}', logger='current')
+    return names
 
 
 def _default_classes(dataset_type) -> Optional[Sequence[str]]:

@@ -11,7 +11,14 @@ from mmengine.runner import Runner, find_latest_checkpoint
 from qmat.utils import UserInputError
 
 from .checkpoint import check_checkpoint_fits
-from .config import CfgOptionsAction, check_cfg_options, check_dataset_files, load_config, set_data_root
+from .config import (
+    CfgOptionsAction,
+    adopt_data_classes,
+    check_cfg_options,
+    check_dataset_files,
+    load_config,
+    set_data_root,
+)
 from .distributed import setup_cpu_distributed
 
 
@@ -40,6 +47,7 @@ def load_run_config(config_path: str, cfg_options: Optional[dict], launcher: str
     cfg = load_config(config_path)
     if data_root is not None:
         set_data_root(cfg, data_root)
+        adopt_data_classes(cfg)  # a lab's own class names: no config edit
     if cfg_options:
         check_cfg_options(cfg, cfg_options, config_path)
         cfg.merge_from_dict(cfg_options)

@@ -6,6 +6,7 @@ import os.path as osp
 import shutil
 
 import pytest
+import torch
 from helpers import REPO, assert_one_line_error, run_in_process
 
 from qmat.datasets.import_coco import clean_file_name, clip_box, clip_polygon, import_coco, parse_mapping
@@ -70,3 +71,28 @@ def test_a_broken_export_is_one_line_and_writes_nothing(tmp_path):
                             'Thinn_BN=few')
     assert_one_line_error(result, "no categories ['Thinn_BN'] to map")
     assert not (tmp_path / 'out').exists()
+
+
+@pytest.mark.slow
+def test_a_set_with_its_own_class_names_trains_and_tests_without_config_edits(tmp_path):
+    """Imported without --map: the lab's classes. tools/train.py and tools/test.py with --data-root size
+    the RoI heads from the data and say which classes they use."""
+    from conftest import SYNTHETIC_CONFIG
+    from helpers import assert_ok, run_tool
+    root = str(tmp_path / 'own')
+    for split in ('train', 'val'):
+        import_coco(SOURCE, EXPORT, root, split)
+    work = str(tmp_path / 'work')
+    options = ['--data-root', root, '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+               'default_hooks.checkpoint.interval=2', 'train_dataloader.batch_size=2']
+    result = run_tool('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', work, *options)
+    assert_ok(result)
+    classes = ['Less_Thick_BN', 'Thick_BN', 'Thin_BN']
+    assert f'classes of the data ({root}/annotations/instances_train2019.json): {classes}' in result.stdout
+    checkpoint = torch.load(osp.join(work, 'iter_2.pth'), weights_only=True)
+    assert checkpoint['state_dict']['roi_head.bbox_head.fc_cls.weight'].shape[0] == 3 + 1  # and background
+    assert list(checkpoint['meta']['dataset_meta']['classes']) == classes
+    tested = run_tool('tools/test.py', SYNTHETIC_CONFIG, osp.join(work, 'iter_2.pth'), '--work-dir',
+                      str(tmp_path / 'test'), '--data-root', root)
+    assert_ok(tested)
+    assert 'coco/segm_mAP' in tested.stdout + tested.stderr
