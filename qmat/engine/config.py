@@ -127,12 +127,12 @@ SPARE_COLOURS = [(0, 160, 80), (170, 0, 255), (255, 100, 180), (120, 120, 120), 
 
 
 def adopt_data_classes(cfg: Config) -> Optional[Tuple[str, ...]]:
-    """Train and test on the class names of the data when they are not the config's: every dataset's
+    """Train and test on the class names of the data when the config's do not cover them: every dataset's
     ``metainfo`` and the RoI heads' ``num_classes`` follow the categories with instances in the first
     annotation file found (training, else validation, else test), in id order.
 
     Returns:
-        The classes adopted, or None when the config's already are the data's (nothing changed).
+        The classes adopted, or None when the config's classes cover the data's (nothing changed).
     """
     for split in ('train', 'val', 'test'):
         loader = cfg.get(f'{split}_dataloader')
@@ -148,7 +148,7 @@ def adopt_data_classes(cfg: Config) -> Optional[Tuple[str, ...]]:
     categories = [c for c in coco['categories'] if isinstance(c, dict) and isinstance(c.get('id'), int)]
     names = tuple(str(c['name']) for c in sorted(categories, key=lambda c: c['id']) if c['id'] in used)
     current = (leaves[0].get('metainfo') or {}).get('classes') or _default_classes(leaves[0].get('type'))
-    if not names or tuple(current or ()) == names:
+    if not names or set(names) <= set(current or ()):  # the config's classes cover the data: keep them
         return None
     colours = dict(zip(FlakeDataset.METAINFO['classes'], FlakeDataset.METAINFO['palette']))
     spare = iter(SPARE_COLOURS * (1 + len(names) // len(SPARE_COLOURS)))
