@@ -209,3 +209,15 @@ def test_a_config_key_that_no_module_takes_is_one_line(synthetic_root, tmp_path)
     result = run_in_process('tools/train.py', str(config), '--work-dir', str(tmp_path / 'w'), '--data-root',
                             synthetic_root)
     assert_one_line_error(result, 'the config could not be built', "unexpected keyword argument 'threshhold'")
+
+
+def test_a_set_of_boxes_only_is_refused_for_mask_training(broken, tmp_path):
+    def boxes_only(coco, root):
+        for ann in coco['annotations']:
+            ann.pop('segmentation')
+    root = broken([boxes_only])
+    before = checksums(root)
+    result = run_in_process('tools/train.py', SYNTHETIC_CONFIG, '--work-dir', str(tmp_path / 'w'),
+                            '--data-root', str(root))
+    assert_one_line_error(result, 'boxes only, no masks: the config trains masks')
+    assert checksums(root) == before

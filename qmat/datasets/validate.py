@@ -76,7 +76,7 @@ def _image_problem(path: str, height: int, width: int) -> Optional[str]:
 
 
 def validate_coco(ann_file: str, img_dir: Optional[str] = None, classes: Optional[Sequence[str]] = None,
-                  decode_images: bool = True) -> List[Problem]:
+                  decode_images: bool = True, masks: bool = False) -> List[Problem]:
     """Every problem of a COCO annotation file and its images.
 
     Args:
@@ -84,6 +84,8 @@ def validate_coco(ann_file: str, img_dir: Optional[str] = None, classes: Optiona
         img_dir: Folder of the images (``file_name`` is relative to it); None skips the image checks.
         classes: If given, category names the dataset must use (e.g. FlakeDataset's classes).
         decode_images: Decode every image as the training loader does (finds corrupt files; slower).
+        masks: The set is for mask training: an annotation without ``segmentation`` is a problem too, and a
+            set with no mask at all is one problem that says so.
 
     Returns:
         The problems, in file order; empty if the dataset is sound.
@@ -148,7 +150,14 @@ def validate_coco(ann_file: str, img_dir: Optional[str] = None, classes: Optiona
             problem = _segmentation_problem(ann['segmentation'], height, width)
             if problem:
                 report(where, problem)
+        elif masks:
+            report(where, 'no segmentation (a box only); the config trains masks')
 
+    if masks and coco['annotations'] and not any(isinstance(a, dict) and a.get('segmentation')
+                                                 for a in coco['annotations']):
+        problems[:] = [p for p in problems if not p.message.startswith('no segmentation')] + [Problem(
+            ann_file, 'annotations', 'boxes only, no masks: the config trains masks (Mask R-CNN); import '
+            'with --box-masks box, or train a box-only config')]
     if img_dir is not None:
         for image in images.values():
             path = osp.join(img_dir, image['file_name'])

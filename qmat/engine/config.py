@@ -216,8 +216,10 @@ def check_dataset_files(cfg: Config, splits: Sequence[str], skip_invalid: bool =
                 raise UserInputError(
                     f'{split} image folder {_join(data_root, image_dir)} does not exist '
                     '(from data_prefix.img)')
+            masks = any(isinstance(t, dict) and t.get('type') == 'LoadAnnotations' and t.get('with_mask')
+                        for t in dataset.get('pipeline') or [])
             problems = validate_coco(ann_path, _join(data_root, image_dir) if image_dir is not None else None,
-                                     classes)
+                                     classes, masks=masks)
             if problems and skip_invalid:
                 valid = write_without(ann_path, problems, osp.join(
                     cfg.work_dir, f'valid_{split}_{osp.basename(ann_path)}'))

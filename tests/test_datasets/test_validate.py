@@ -110,3 +110,19 @@ def test_an_empty_set_is_a_problem(tmp_path):
     ann_file.write_text(json.dumps(dict(images=[], annotations=[], categories=[])))
     assert [p.message for p in validate_coco(str(ann_file))] == ['the file lists no images',
                                                                  'the file has no annotations']
+
+
+def test_boxes_without_masks_for_a_mask_config(synthetic_root, tmp_path):
+    ann_file = tmp_path / 'boxes.json'
+    coco = json.load(open(osp.join(synthetic_root, 'annotations', 'instances_train2019.json')))
+    del coco['annotations'][0]['segmentation']
+    ann_file.write_text(json.dumps(coco))
+    assert validate_coco(str(ann_file)) == []  # a box-only instance is fine for a box detector
+    first = coco['annotations'][0]['id']
+    assert [str(p) for p in validate_coco(str(ann_file), masks=True)] == [
+        f'{ann_file}: annotation {first}: no segmentation (a box only); the config trains masks']
+    for ann in coco['annotations']:
+        ann.pop('segmentation', None)
+    ann_file.write_text(json.dumps(coco))
+    problems = validate_coco(str(ann_file), masks=True)
+    assert len(problems) == 1 and problems[0].message.startswith('boxes only, no masks')
