@@ -73,19 +73,20 @@ def import_coco(src: str, image_dir: str, root: str, split: str, mapping: Option
         written, the categories left out, and the instances without a mask and those outside their image.
 
     Raises:
-        UserInputError: A file is missing or not COCO, a mapped category is not in the file, or the result
-            does not pass the dataset check (the first problem named).
+        UserInputError: A file is missing or not COCO, the export fails the dataset check in a way the
+            import does not mend (the first problem named), or a mapped category is not in the file.
     """
     if box_masks not in BOX_MASKS:
         raise UserInputError(f'box masks must be one of {BOX_MASKS}, got {box_masks!r}')
     coco = check_coco_file(src, what='input annotation')
     if not osp.isdir(image_dir):
         raise UserInputError(f'--images {image_dir} is not a folder')
-    boxes_only = {f'annotation {ann.get("id")}' for ann in coco['annotations']
-                  if isinstance(ann, dict) and not _has_mask(ann)}
-    # what the import mends is not a problem: missing masks (dropped or boxed), boxes over the edge (clipped)
+    maskless = {f'annotation {ann.get("id")}' for ann in coco['annotations']
+                if isinstance(ann, dict) and not _has_mask(ann)}
+    # what the import mends is not a problem: missing masks (dropped or boxed), boxes over the edge (clipped);
+    # everything else (missing images, unknown image ids, ...) stops it here
     problems = [p for p in validate_coco(src, image_dir)
-                if not (p.where in boxes_only and re.search('mask|polygon|segmentation', p.message))
+                if not (p.where in maskless and re.search('mask|polygon|segmentation', p.message))
                 and not (p.message.startswith('box ') and 'lies outside' in p.message)]
     if problems:
         raise UserInputError(f'{problems[0]} ({len(problems)} problem(s); '
@@ -111,8 +112,6 @@ def import_coco(src: str, image_dir: str, root: str, split: str, mapping: Option
     images, new_ids, copies, taken = [], {}, [], set()
     for image in coco['images']:
         source = osp.join(image_dir, image['file_name'])
-        if not osp.isfile(source):
-            raise UserInputError(f'{src}: image {image["id"]}: {source} does not exist')
         name = clean_file_name(image['file_name'])
         if name in taken:  # two files of one clean name: keep the tool's name
             name = osp.basename(image['file_name'])
@@ -121,11 +120,8 @@ def import_coco(src: str, image_dir: str, root: str, split: str, mapping: Option
         images.append(dict(id=new_ids[image['id']], file_name=name, height=image['height'],
                            width=image['width']))
         copies.append((source, osp.join(paths['img_dir'], name)))
-    annotations, boxes_only, outside = [], 0, 0  # (from here on, counts of instances without a mask / image)
+    annotations, boxes_only, outside = [], 0, 0  # instances kept; without a mask; outside their image
     for ann in coco['annotations']:
-        if ann.get('image_id') not in new_ids:
-            raise UserInputError(f'{src}: annotation {ann.get("id")}: image_id {ann.get("image_id")} is not '
-                                 'an image of the file')
         image = images[new_ids[ann['image_id']] - 1]
         bbox = clip_box(ann['bbox'], image['width'], image['height'])
         if bbox is None:

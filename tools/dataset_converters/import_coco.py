@@ -34,6 +34,8 @@ def main(argv=None):
           f'{result["ann_file"]}')
     if result['dropped_categories']:
         print(f'categories without instances, left out: {result["dropped_categories"]}')
+    if result['outside']:
+        print(f'{result["outside"]} instance(s) wholly outside their image: left out')
     if result['boxes_only']:
         print(f'{result["boxes_only"]} instance(s) without a mask: '
               + ('left out' if args.box_masks == 'drop' else 'their boxes used as masks'))
