@@ -4,7 +4,8 @@
 into a list of flakes: thickness class, material, score, box, mask (COCO RLE), area in pixels and square
 micrometres, centroid and optical contrast. Images larger than ``tile`` are cut into overlapping tiles
 (:mod:`qmat.apis.tiling`); each flake is kept from the one tile whose core holds its centre, and
-overlapping detections of one flake from neighbouring tiles are reduced to one.
+overlapping detections of one flake from neighbouring tiles are reduced to one. What lies mostly in the
+image's dark frame (:mod:`qmat.apis.dark_frame`) is dropped.
 """
 import os.path as osp
 from typing import List, Optional, Union
@@ -17,6 +18,7 @@ import torch
 from qmat.engine.checkpoint import check_checkpoint_fits
 from qmat.utils import UserInputError
 
+from .dark_frame import dark_frame
 from .measure import window_flake_measurements
 from .tiling import cross_window_duplicates, cut_by_edge, in_core, tile_windows
 
@@ -33,6 +35,8 @@ class FlakeHunter:
         material: Material name written on every flake (the classes are thickness classes).
         tile: Tile size in pixels for large images (None: the whole image at once).
         overlap: Pixels shared by neighbouring tiles; at least the largest flake's size.
+        keep_dark_frame: Keep detections that lie mostly in the image's dark frame (a black band or
+            corners), which are dropped by default.
 
     Raises:
         UserInputError: A file does not exist or a value is out of range (a ValueError, named in one line).
@@ -40,7 +44,7 @@ class FlakeHunter:
 
     def __init__(self, config: str, checkpoint: str, device: str = 'cpu', score_thr: float = 0.3,
                  microns_per_pixel: Optional[float] = None, material: Optional[str] = None,
-                 tile: Optional[int] = None, overlap: int = 256) -> None:
+                 tile: Optional[int] = None, overlap: int = 256, keep_dark_frame: bool = False) -> None:
         from mmdet.apis import init_detector
 
         for path, what in ((config, 'config'), (checkpoint, 'checkpoint')):
@@ -65,7 +69,7 @@ class FlakeHunter:
             roi_test_cfg.score_thr = score_thr
         self.classes = self.model.dataset_meta['classes']
         self.score_thr, self.microns_per_pixel, self.material = score_thr, microns_per_pixel, material
-        self.tile, self.overlap = tile, overlap
+        self.tile, self.overlap, self.keep_dark_frame = tile, overlap, keep_dark_frame
 
     def detect(self, image: np.ndarray) -> List[dict]:
         """Raw detections of a BGR image in image coordinates: ``box``, ``score``, ``label`` and ``mask``
@@ -102,6 +106,25 @@ class FlakeHunter:
             detections = [d for d, kept in zip(detections, keep) if kept]
         return detections
 
+    @staticmethod
+    def outside_dark_frame(image: np.ndarray, detections: List[dict]) -> List[dict]:
+        """The detections of which at most half (of the mask, else of the box) lies in the dark frame."""
+        frame = dark_frame(image)
+        if not frame.any():
+            return detections
+        kept = []
+        for det in detections:
+            if det['mask'] is not None:
+                x0, y0, x1, y1 = det['window']
+                mask = det['mask']
+                inside = (frame[y0:y1, x0:x1] & mask).sum() / max(mask.sum(), 1)
+            else:
+                x0, y0, x1, y1 = (int(round(v)) for v in det['box'])
+                inside = frame[max(y0, 0):y1, max(x0, 0):x1].mean() if y1 > y0 and x1 > x0 else 0.0
+            if inside <= 0.5:
+                kept.append(det)
+        return kept
+
     def hunt(self, image: Union[str, np.ndarray]) -> List[dict]:
         """Flakes of one micrograph (a path, or a BGR array as mmcv reads it), best score first.
 
@@ -115,6 +138,8 @@ class FlakeHunter:
                 raise UserInputError(f'{path}: not a readable image')
         height, width = image.shape[:2]
         detections = self.detect(image)
+        if not self.keep_dark_frame:
+            detections = self.outside_dark_frame(image, detections)
         occupied = np.zeros((height, width), bool)
         for det in detections:
             if det['mask'] is not None:

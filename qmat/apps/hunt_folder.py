@@ -88,7 +88,8 @@ def run_settings(hunter, classes: Optional[Sequence[str]], min_area_um2: Optiona
         files[what] = dict(path=osp.realpath(path), size=stat.st_size, mtime_ns=stat.st_mtime_ns)
     return dict(**files, score_thr=hunter.score_thr, microns_per_pixel=hunter.microns_per_pixel,
                 material=hunter.material, tile=hunter.tile, overlap=hunter.overlap if hunter.tile else None,
-                classes=sorted(classes) if classes else None, min_area_um2=min_area_um2)
+                classes=sorted(classes) if classes else None, min_area_um2=min_area_um2,
+                keep_dark_frame=hunter.keep_dark_frame)
 
 
 @contextlib.contextmanager

@@ -135,8 +135,17 @@ def model_state(checkpoint: Any, filename: str) -> Dict[str, torch.Tensor]:
     return {re.sub(r'^module\.', '', key): value for key, value in state.items()}
 
 
+# The layers whose size is the number of classes: a model fine-tuned to other classes starts them afresh.
+CLASS_LAYERS = ('fc_cls', 'fc_reg', 'conv_logits')
+
+
+def _class_layer(key: str, saved: torch.Size, wanted: torch.Size) -> bool:
+    """Whether ``key`` is a class layer's weight or bias that differs only in its number of outputs."""
+    return key.rsplit('.', 2)[-2] in CLASS_LAYERS and tuple(saved[1:]) == tuple(wanted[1:])
+
+
 def check_checkpoint_fits(model: torch.nn.Module, filename: str,
-                          ignored: Tuple[str, ...] = ('ema_',)) -> None:
+                          ignored: Tuple[str, ...] = ('ema_',), new_classes: bool = False) -> List[str]:
     """Refuse a checkpoint whose weights do not fit ``model``: keys that one has and the other not, or other
     shapes (mmengine would load what fits and leave the rest random, with a warning in the log).
 
@@ -144,6 +153,11 @@ def check_checkpoint_fits(model: torch.nn.Module, filename: str,
         model: The model the checkpoint is for (not wrapped for DDP).
         filename: The checkpoint.
         ignored: Key prefixes that may be in the checkpoint only (an EMA copy).
+        new_classes: Let the class layers (:data:`CLASS_LAYERS`) differ in their number of classes, as when
+            a model is fine-tuned to a lab's own classes (``load_from``): they start afresh.
+
+    Returns:
+        The class layers' keys that will start afresh (empty unless ``new_classes``).
 
     Raises:
         UserInputError: Naming the first few keys that do not fit.
@@ -152,13 +166,17 @@ def check_checkpoint_fits(model: torch.nn.Module, filename: str,
     expected = model.state_dict()
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected and not k.startswith(ignored)]
-    shapes = [f'{k} {tuple(state[k].shape)} vs {tuple(v.shape)}' for k, v in expected.items()
-              if k in state and hasattr(state[k], 'shape') and tuple(state[k].shape) != tuple(v.shape)]
+    differing = [k for k, v in expected.items()
+                 if k in state and hasattr(state[k], 'shape') and tuple(state[k].shape) != tuple(v.shape)]
+    afresh = [k for k in differing if new_classes and _class_layer(k, state[k].shape, expected[k].shape)]
+    shapes = [f'{k} {tuple(state[k].shape)} vs {tuple(expected[k].shape)}' for k in differing
+              if k not in afresh]
     kinds = (('missing', missing), ('unexpected', unexpected), ('of other shape', shapes))
     problems = [f'{len(found)} {what} (e.g. {", ".join(found[:3])})' for what, found in kinds if found]
     if problems:
         raise UserInputError(f'checkpoint {filename} does not fit the config\'s model: {"; ".join(problems)} '
                              'keys; is it from another config?')
+    return afresh
 
 
 def to_plain(value: Any) -> Any:

@@ -69,6 +69,11 @@ def build_runner(cfg: Config, splits: Sequence[str], skip_invalid: bool = False)
     check that the checkpoint it will load (``load_from``, or the latest one of the work dir when it
     resumes) fits its model."""
     check_dataset_files(cfg, splits, skip_invalid)
+    load_from = cfg.get('load_from')
+    if load_from and not cfg.get('resume') and not osp.isfile(osp.expanduser(load_from)):
+        made_by = ' (the synthetic-pretrained weights: python tools/pretrain.py makes them)' \
+            if osp.basename(osp.dirname(load_from)) == 'weights' else ''
+        raise UserInputError(f'load_from {load_from} does not exist{made_by}')
     setup_cpu_distributed(cfg)
     try:
         runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
@@ -81,5 +86,10 @@ def build_runner(cfg: Config, splits: Sequence[str], skip_invalid: bool = False)
     checkpoint = cfg.get('load_from') or (find_latest_checkpoint(cfg.work_dir) if cfg.get('resume') else None)
     if checkpoint:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        check_checkpoint_fits(model, checkpoint)
+        # weights to start training from may have other classes (a lab's own); a model to test or resume not
+        fine_tuning = bool(cfg.get('load_from')) and not cfg.get('resume') and 'train' in splits
+        afresh = check_checkpoint_fits(model, checkpoint, new_classes=fine_tuning)
+        if afresh:
+            runner.logger.info(f'load_from {checkpoint}: other classes than the model\'s; '
+                               f'{", ".join(afresh)} start afresh')
     return runner

@@ -86,12 +86,13 @@ def side_by_side(tasks: Sequence[Callable[[], None]], jobs: int) -> None:
 
 
 def train(tools_dir: str, config: str, work_dir: str, options: Sequence[str] = (), gpus: int = 1,
-          threads: Optional[int] = None) -> int:
+          threads: Optional[int] = None, script: str = 'train.py') -> int:
     """Run ``tools_dir/train.py`` (``tools_dir/dist_train.sh`` for several GPUs) as a user would; returns
-    its exit code. ``threads`` caps the CPU threads of the run (OMP_NUM_THREADS), for runs side by side."""
+    its exit code. ``threads`` caps the CPU threads of the run (OMP_NUM_THREADS), for runs side by side;
+    ``script`` ``test.py`` tests instead (the checkpoint first in ``options``)."""
     if gpus > 1:
-        command = ['bash', osp.join(tools_dir, 'dist_train.sh'), config, str(gpus)]
+        command = ['bash', osp.join(tools_dir, f'dist_{osp.splitext(script)[0]}.sh'), config, str(gpus)]
     else:
-        command = [sys.executable, osp.join(tools_dir, 'train.py'), config]
+        command = [sys.executable, osp.join(tools_dir, script), config]
     env = dict(os.environ, OMP_NUM_THREADS=str(threads)) if threads else None
     return subprocess.call([*command, '--work-dir', work_dir, *options], env=env)

@@ -175,3 +175,30 @@ def test_an_empty_or_truncated_checkpoint_is_one_line(tmp_path):
             load_local_checkpoint(str(tmp_path / name))
     with pytest.raises(UnsafeCheckpointError, match='text.pth'):  # not a zip: read as a legacy pickle
         load_local_checkpoint(str(tmp_path / 'text.pth'))
+
+
+class Classifier(torch.nn.Module):
+    """A body and the class layers' names of mmdet's heads (fc_cls, fc_reg, conv_logits)."""
+
+    def __init__(self, classes=3, width=4):
+        super().__init__()
+        self.body = torch.nn.Linear(2, width)
+        self.fc_cls = torch.nn.Linear(4, classes + 1)
+        self.fc_reg = torch.nn.Linear(4, 4 * classes)
+        self.conv_logits = torch.nn.Conv2d(4, classes, 1)
+
+
+def test_fine_tuning_to_other_classes_starts_the_class_layers_afresh(tmp_path):
+    from qmat.engine.checkpoint import check_checkpoint_fits
+    from qmat.utils import UserInputError
+    path = str(tmp_path / 'three.pth')
+    torch.save({'state_dict': Classifier(classes=3).state_dict()}, path)
+    two = Classifier(classes=2)
+    with pytest.raises(UserInputError, match='6 of other shape'):
+        check_checkpoint_fits(two, path)  # testing or resuming: the classes must be the same
+    afresh = check_checkpoint_fits(two, path, new_classes=True)
+    assert sorted(afresh) == sorted(f'{layer}.{p}' for layer in ('fc_cls', 'fc_reg', 'conv_logits')
+                                    for p in ('weight', 'bias'))
+    assert check_checkpoint_fits(Classifier(classes=3), path, new_classes=True) == []
+    with pytest.raises(UserInputError, match='body.weight'):  # not a class layer: still refused
+        check_checkpoint_fits(Classifier(classes=2, width=5), path, new_classes=True)

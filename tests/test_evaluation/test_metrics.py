@@ -109,3 +109,37 @@ def test_validation_loop_with_the_hook_gives_the_rpns_recall(synthetic_root, tmp
     assert metrics['rpn/AR@1000'] == pytest.approx(average_recall(gts, proposals, 1000), abs=1e-6)
     assert metrics['rpn/AR@10'] == pytest.approx(average_recall(gts, proposals, 10), abs=1e-6)
     assert 'predict' not in model.rpn_head.__dict__  # the hook unwrapped the model after validation
+
+
+def test_class_agnostic_ap_counts_a_flake_found_with_the_wrong_class(tmp_path):
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    from qmat.evaluation import ClassAgnosticCocoMetric
+    gt = dict(images=[dict(id=1, width=100, height=100, file_name='a.jpg')],
+              categories=[dict(id=1, name='mono'), dict(id=2, name='few'), dict(id=3, name='thick')],
+              annotations=[dict(id=1, image_id=1, category_id=1, bbox=[10, 10, 20, 20], area=400, iscrowd=0),
+                           dict(id=2, image_id=1, category_id=3, bbox=[50, 50, 30, 30], area=900, iscrowd=0)])
+    path = tmp_path / 'gt.json'
+    path.write_text(json.dumps(gt))
+    # both flakes found, the first called 'thick' (label 2); a false positive with a low score
+    boxes, scores, labels = [[10, 10, 30, 30], [50, 50, 80, 80], [0, 60, 8, 70]], [0.9, 0.8, 0.3], [2, 2, 0]
+    sample = dict(img_id=1, ori_shape=(100, 100), pred_instances=dict(
+        bboxes=torch.tensor(boxes, dtype=torch.float32), scores=torch.tensor(scores),
+        labels=torch.tensor(labels)))
+    metric = ClassAgnosticCocoMetric(ann_file=str(path))
+    metric.dataset_meta = dict(classes=('mono', 'few', 'thick'))
+    metric.process({}, [sample])
+    found = metric.compute_metrics(metric.results)
+    # pycocotools on its own, categories ignored
+    api = COCO(str(path))
+    dets = api.loadRes([dict(image_id=1, category_id=1, bbox=[b[0], b[1], b[2] - b[0], b[3] - b[1]], score=s)
+                        for b, s in zip(boxes, scores)])
+    reference = COCOeval(api, dets, 'bbox')
+    reference.params.useCats = 0
+    reference.params.maxDets = [100, 300, 1000]
+    reference.evaluate(), reference.accumulate(), reference.summarize()
+    assert found['bbox_mAP_50'] == round(reference.stats[1], 3) == 1.0
+    assert found['bbox_AR@100'] == round(reference.stats[6], 3)
+    with pytest.raises(ValueError, match='ann_file'):
+        ClassAgnosticCocoMetric()

@@ -340,3 +340,42 @@ def test_impossible_head_arguments_are_one_line(synthetic_root, tmp_path, option
     result = run_in_process('tools/train.py', sasl, '--work-dir', str(tmp_path / 'w'), '--data-root',
                             synthetic_root, '--cfg-options', option)
     assert_one_line_error(result, 'the config could not be built', f'SASLRPNHead.{message}')
+
+
+def test_generate_synthetic_presets_and_overrides(tmp_path):
+    result = run_in_process('tools/data_tools/generate_synthetic.py', str(tmp_path / 'real'), '--preset',
+                            'real-2k', '--train', '1', '--val', '0', '--size', '135', '240', '--workers', '1')
+    assert_ok(result)
+    with open(tmp_path / 'real' / 'annotations' / 'instances_train2019.json') as f:
+        coco = json.load(f)
+    scene = coco['info']['scene']
+    assert scene['torn_prob'] == 0.7 and scene['image_size'] == [135, 240] and scene['radius'] == [4.0, 24.3]
+    assert len(scene['materials']) == 4
+    result = run_in_process('tools/data_tools/generate_synthetic.py', str(tmp_path / 'hbn'), '--preset',
+                            'real-2k', '--material', 'hbn', '--sio2', '90', '--train', '1', '--val', '0',
+                            '--size', '64', '64')
+    assert_ok(result)
+    with open(tmp_path / 'hbn' / 'annotations' / 'instances_train2019.json') as f:
+        scene = json.load(f)['info']['scene']
+    assert (scene['material'], scene['materials'], scene['sio2_choices']) == ('hbn', [], [])
+
+
+def test_compare_micrographs(tmp_path):
+    import cv2
+    import numpy as np
+    for name, colour in (('violet', (211, 81, 135)), ('grey', (154, 159, 156))):
+        (tmp_path / name).mkdir()
+        for i in range(3):
+            image = np.full((90, 160, 3), colour, np.uint8)
+            image[30:50, 40:70] = 250
+            cv2.imwrite(str(tmp_path / name / f'{i}.png'), image)
+    picture = tmp_path / 'side_by_side.jpg'
+    result = run_in_process('tools/analysis_tools/compare_micrographs.py', f'real={tmp_path / "violet"}',
+                            f'synthetic={tmp_path / "grey"}', '--reference', 'synthetic', '--picture',
+                            str(picture),
+                            '--per-row', '2')
+    assert_ok(result)
+    assert '| real | 3 | 135 (135-135) | 81 (81-81) | 211 (211-211) |' in result.stdout
+    assert result.stdout.count('0 of 3') == 1 and cv2.imread(str(picture)).shape == (2 * 216, 2 * 384, 3)
+    result = run_in_process('tools/analysis_tools/compare_micrographs.py', f'real={tmp_path / "nowhere"}')
+    assert_one_line_error(result, 'give NAME=FOLDER with an existing folder')

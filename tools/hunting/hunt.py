@@ -27,6 +27,9 @@ def parse_args(argv=None):
                         help='keep flakes at least this large (needs the scale)')
     parser.add_argument('--tile', type=int, help='tile size for large images (default: whole image)')
     parser.add_argument('--overlap', type=int, default=256, help='tile overlap, >= the largest flake in px')
+    parser.add_argument('--keep-dark-frame', action='store_true',
+                        help="keep detections in the image's dark frame (a black band or corners; dropped by "
+                        'default)')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace the results in --out when they were made with other settings')
     parser.add_argument('--device', default='cpu')
@@ -51,7 +54,8 @@ def main(argv=None):
         raise UserInputError(f'no images found in {" ".join(args.sources)}')
     check_out_dir(args.out)
     hunter = FlakeHunter(args.config, args.checkpoint, args.device, args.score_thr,
-                         args.microns_per_pixel, args.material, args.tile, args.overlap)
+                         args.microns_per_pixel, args.material, args.tile, args.overlap,
+                         args.keep_dark_frame)
     check_hunt_options(hunter, images, args.out, args.classes, args.min_area_um2)
     bar = tqdm(total=len(images), unit='img')
 

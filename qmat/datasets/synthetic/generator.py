@@ -10,7 +10,7 @@ for byte by its arguments, whatever the number of worker processes.
 """
 import multiprocessing
 import os.path as osp
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
@@ -22,78 +22,138 @@ from ..flake_dataset import FlakeDataset
 from ..layout import CocoSplitWriter
 from . import microscope
 from .optics import MATERIALS, chip_rgb, optical_contrast
-from .shapes import FlakeShape, add_terraces, hexagonal_flake, rasterize, ribbon_flake
+from .shapes import FlakeShape, add_terraces, hexagonal_flake, rasterize, ribbon_flake, tear
 
 CLASSES = FlakeDataset.METAINFO['classes']  # the generator's labels are the dataset's classes
-# Layer counts of each thickness class (as in tdmms/bep: mono 1 layer, few 2-9, thick 10-40).
+# Layer counts of each thickness class (as in tdmms/bep: mono 1 layer, few 2-9, thick 10-40 by default;
+# SceneConfig.thick_layers widens the thick class to the hundreds of layers with interference colours).
 CLASS_LAYERS = {0: (1, 1), 1: (2, 9), 2: (10, 40)}
-BULK_LAYERS = (150, 900)  # unlabelled bulk crystals: hundreds of nm thick
 
 
 @dataclass
 class SceneConfig:
     """What a generated micrograph contains. Ranges are inclusive (low, high).
 
+    Ranges whose low and high are equal, and probabilities of 0, draw nothing from the image's random
+    stream: a set made without the newer options is the same, byte for byte, as before they existed.
+
     Args:
         material: One of ``graphene``, ``hbn``, ``mos2``, ``wte2``.
         sio2_nm: Oxide thickness; 285 and 90 nm are the usual chips.
+        materials: If given, each image's material is drawn from these (``material`` is ignored).
+        sio2_choices: If given, each image's oxide thickness (nm) is drawn from these.
         image_size: (height, width) in pixels.
         flakes: Number of flakes per image (sparse: a few; dense 2K images: hundreds).
         radius: Flake radii in pixels, drawn log-uniformly (a few pixels to hundreds).
         min_area: Visible regions smaller than this (pixels) are not annotated: slivers of covered or
             cut-off flakes that no annotator would label.
+        min_contrast: Regions whose optical contrast (largest channel) is below this are not annotated
+            either: an hBN monolayer (about 1 %) is invisible to an annotator at the microscope.
         class_weights: Probability of mono / few / thick for a flake's body.
+        thick_layers: Layer counts of the thick class; up to hundreds of layers (tens to hundreds of nm)
+            thick flakes show strong interference colours.
         terrace_prob: Probability that a flake has thinner terraces.
+        torn_prob: Probability that a flake is torn (:func:`~.shapes.tear`): joined and bitten-out
+            cleaved pieces make its outline concave.
+        fold_prob: Probability that a torn flake has a fold (twice its layers).
+        wedge_prob: Probability that a torn flake's thickness runs across it.
         overlap_prob: Probability that a flake may lie over earlier ones (else it is placed apart).
         bulk: Number of unlabelled bulk crystals.
+        bulk_layers: Their layer counts.
         dust: Number of dust specks.
         scratches: Number of scratches.
         residue_prob: Probability of tape residue.
         blur: Defocus blur sigma in pixels.
         vignetting: Strength of the illumination fall-off at the corners.
         white_balance_drift: Relative spread of the per-channel gains between images.
+        white_balance: Spread (standard deviation of the log) of the camera's white balance gains per
+            channel: 0 keeps the lamp-balanced colours; 0.25 spans grey-beige, green-yellow and violet
+            substrates as real cameras set them.
+        substrate_colours: Substrate colours (RGB, 0-255) of real cameras: with ``substrate_colour_prob``
+            an image's white balance shows its substrate as one of them (give or take 8 levels), so that
+            a set covers the cameras it is meant for; else white balance is drawn as above.
+        substrate_colour_prob: How often an image takes one of ``substrate_colours``.
+        exposure: The substrate's brightest channel as a fraction of full scale (auto-exposure).
+        gamma: The camera's encoding gamma (1: linear, 2.2: sRGB-like).
+        saturation: The camera's colour saturation after the gamma.
+        border_prob: Probability of a dark frame (a band along edges or a circular field stop); flakes
+            in the dark are not annotated.
         jpeg_prob: Probability that an image is saved as JPEG (with its artefacts), else as PNG.
         jpeg_quality: JPEG quality range.
     """
     material: str = 'graphene'
     sio2_nm: float = 285.0
+    materials: Tuple[str, ...] = ()
+    sio2_choices: Tuple[float, ...] = ()
     image_size: Tuple[int, int] = (512, 512)
     flakes: Tuple[int, int] = (3, 12)
     radius: Tuple[float, float] = (4.0, 90.0)
     min_area: int = 6
+    min_contrast: float = 0.0
     class_weights: Tuple[float, float, float] = (0.35, 0.35, 0.30)
+    thick_layers: Tuple[int, int] = CLASS_LAYERS[2]
     terrace_prob: float = 0.4
+    torn_prob: float = 0.0
+    fold_prob: float = 0.0
+    wedge_prob: float = 0.0
     overlap_prob: float = 0.15
     bulk: Tuple[int, int] = (0, 2)
+    bulk_layers: Tuple[int, int] = (150, 900)  # hundreds of nm thick
     dust: Tuple[int, int] = (0, 25)
     scratches: Tuple[int, int] = (0, 1)
     residue_prob: float = 0.4
     blur: Tuple[float, float] = (0.0, 1.0)
     vignetting: Tuple[float, float] = (0.05, 0.3)
     white_balance_drift: float = 0.04
+    white_balance: float = 0.0
+    substrate_colours: Tuple[Tuple[float, float, float], ...] = ()
+    substrate_colour_prob: float = 0.0
+    exposure: Tuple[float, float] = (0.62, 0.78)
+    gamma: Tuple[float, float] = (1.0, 1.0)
+    saturation: Tuple[float, float] = (1.0, 1.0)
+    border_prob: float = 0.0
     jpeg_prob: float = 0.9
     jpeg_quality: Tuple[int, int] = (80, 97)
 
     def check(self) -> None:
         """Raise ValueError naming the field if a value is impossible."""
-        if self.material not in MATERIALS:
-            raise ValueError(f'material must be one of {sorted(MATERIALS)}, got {self.material!r}')
-        if self.sio2_nm < 0:
-            raise ValueError(f'sio2_nm must be >= 0, got {self.sio2_nm}')
+        for name, materials in (('material', (self.material, )), ('materials', self.materials)):
+            for material in materials:
+                if material not in MATERIALS:
+                    raise ValueError(f'{name} must be among {sorted(MATERIALS)}, got {material!r}')
+        for name, thicknesses in (('sio2_nm', (self.sio2_nm, )), ('sio2_choices', self.sio2_choices)):
+            if any(value < 0 for value in thicknesses):
+                raise ValueError(f'{name} must be >= 0 nm, got {thicknesses}')
         if min(self.image_size) < 16:
             raise ValueError(f'image_size must be at least 16 x 16, got {self.image_size}')
         if self.min_area < 0:
             raise ValueError(f'min_area must be >= 0, got {self.min_area}')
-        for name in ('flakes', 'radius', 'bulk', 'dust', 'scratches', 'blur', 'vignetting', 'jpeg_quality'):
+        if self.min_contrast < 0:
+            raise ValueError(f'min_contrast must be >= 0, got {self.min_contrast}')
+        for name in ('flakes', 'radius', 'bulk', 'bulk_layers', 'dust', 'scratches', 'blur', 'vignetting',
+                     'jpeg_quality', 'exposure', 'gamma', 'saturation'):
             low, high = getattr(self, name)
             if low < 0 or high < low:
                 raise ValueError(f'{name} must be a range 0 <= low <= high, got {(low, high)}')
         if self.radius[0] <= 0 or 2 * self.radius[1] >= min(self.image_size):
             raise ValueError(f'radius {self.radius} must be > 0 and fit images of size {self.image_size}')
+        if self.thick_layers[0] < CLASS_LAYERS[2][0] or self.thick_layers[1] < self.thick_layers[0]:
+            raise ValueError(f'thick_layers must be a range from {CLASS_LAYERS[2][0]} layers up, '
+                             f'got {self.thick_layers}')
+        if self.exposure[0] <= 0 or self.exposure[1] > 1:
+            raise ValueError(f'exposure must lie in (0, 1], got {self.exposure}')
+        if self.gamma[0] <= 0 or self.saturation[0] <= 0:
+            raise ValueError(f'gamma and saturation must be > 0, got {self.gamma} and {self.saturation}')
+        colours = self.substrate_colours
+        if any(len(colour) != 3 or not all(0 <= c <= 255 for c in colour) for colour in colours):
+            raise ValueError(f'substrate_colours must be RGB triples in 0-255, got {self.substrate_colours}')
+        if self.white_balance < 0:
+            raise ValueError(f'white_balance must be >= 0, got {self.white_balance}')
         weights = np.asarray(self.class_weights, dtype=float)
         if weights.shape != (3,) or (weights < 0).any() or weights.sum() <= 0:
             raise ValueError(f'class_weights must be 3 non-negative numbers, got {self.class_weights}')
-        for name in ('terrace_prob', 'overlap_prob', 'residue_prob', 'jpeg_prob'):
+        for name in ('terrace_prob', 'torn_prob', 'fold_prob', 'wedge_prob', 'overlap_prob', 'residue_prob',
+                     'jpeg_prob', 'border_prob', 'substrate_colour_prob'):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f'{name} must be in [0, 1], got {getattr(self, name)}')
 
@@ -110,7 +170,16 @@ def layer_contrast(material: str, layers: int, sio2_nm: float) -> float:
 
 
 def thickness_class(layers: int) -> int:
-    return next(label for label, (low, high) in CLASS_LAYERS.items() if low <= layers <= high)
+    return 0 if layers <= 1 else 1 if layers < CLASS_LAYERS[2][0] else 2
+
+
+def _uniform(rng: np.random.Generator, bounds: Tuple[float, float]) -> float:
+    """A value in [low, high]; a range of one value draws nothing (see SceneConfig)."""
+    return float(bounds[0]) if bounds[0] == bounds[1] else float(rng.uniform(*bounds))
+
+
+def _chance(rng: np.random.Generator, probability: float) -> bool:
+    return probability > 0 and rng.random() < probability
 
 
 @dataclass
@@ -152,8 +221,8 @@ def _draw(scene: Scene, shape: FlakeShape, extent: float, labelled: bool, flake_
     return True
 
 
-def _sample_layers(rng: np.random.Generator, label: int) -> int:
-    low, high = CLASS_LAYERS[label]
+def _sample_layers(rng: np.random.Generator, label: int, cfg: SceneConfig) -> int:
+    low, high = cfg.thick_layers if label == 2 else CLASS_LAYERS[label]
     return int(rng.integers(low, high + 1))
 
 
@@ -174,16 +243,18 @@ def compose_scene(rng: np.random.Generator, cfg: SceneConfig) -> Scene:
         radius = float(np.exp(rng.uniform(*log_r)) * (1.5 if bulk else 1.0))
         center = (float(rng.uniform(0, width)), float(rng.uniform(0, height)))
         if bulk:
-            layers = int(rng.integers(BULK_LAYERS[0], BULK_LAYERS[1] + 1))
+            layers = int(rng.integers(cfg.bulk_layers[0], cfg.bulk_layers[1] + 1))
         else:
             label = int(rng.choice(3, p=weights))
-            layers = _sample_layers(rng, label)
+            layers = _sample_layers(rng, label, cfg)
         make = ribbon_flake if cfg.material == 'wte2' else hexagonal_flake
         shape = make(rng, center, radius, layers)
         if not bulk and rng.random() < cfg.terrace_prob and layers > 1:
-            thinner = sorted({_sample_layers(rng, lab) for lab in range(thickness_class(layers))},
+            thinner = sorted({_sample_layers(rng, lab, cfg) for lab in range(thickness_class(layers))},
                              reverse=True)
             add_terraces(rng, shape, radius, step_deg, thinner)
+        if _chance(rng, cfg.torn_prob):
+            tear(rng, shape, radius, step_deg, cfg.fold_prob, cfg.wedge_prob)
         x0, y0, x1, y1 = shape.bbox(radius)
         window = occupied[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)]
         if rng.random() >= cfg.overlap_prob and window.any():
@@ -207,6 +278,10 @@ def render_micrograph(rng: np.random.Generator,
                       cfg: SceneConfig) -> Tuple[np.ndarray, List[dict], Optional[int]]:
     """A micrograph before its file is written: pixels, instances, and the JPEG quality it is saved at
     (None: lossless PNG)."""
+    if cfg.materials:
+        cfg = replace(cfg, material=str(rng.choice(cfg.materials)))
+    if cfg.sio2_choices:
+        cfg = replace(cfg, sio2_nm=float(rng.choice(cfg.sio2_choices)))
     scene = compose_scene(rng, cfg)
     lut = np.zeros((max(scene.layer_counts) + 1, 3), np.float32)
     for count in scene.layer_counts:
@@ -219,14 +294,35 @@ def render_micrograph(rng: np.random.Generator,
     microscope.add_scratches(rng, image, int(rng.integers(cfg.scratches[0], cfg.scratches[1] + 1)))
     illumination = microscope.vignette(cfg.image_size, rng.uniform(*cfg.vignetting),
                                        tuple(rng.uniform(0.35, 0.65, 2)))
+    if _chance(rng, cfg.border_prob):
+        opening = microscope.dark_frame(rng, cfg.image_size)
+        scene.instance_ids[opening < 0.5] = 0  # what lies in the dark is not annotated
+        illumination *= rng.uniform(0.0, 0.15) + rng.uniform(0.85, 1.0) * opening
     image = microscope.defocus(image, rng.uniform(*cfg.blur))
     substrate = layer_colour(cfg.material, 0, cfg.sio2_nm)
-    # auto-exposure puts the substrate's brightest channel at 62-78 % of full scale; white balance drifts
-    gains = (1 + rng.normal(0, cfg.white_balance_drift, 3)) * rng.uniform(0.62, 0.78) / substrate.max()
-    pixels = microscope.expose(rng, image, illumination, gains)
+    camera = np.exp(rng.normal(0, cfg.white_balance, 3)) if cfg.white_balance else np.ones(3)
+    gamma, saturation = _uniform(rng, cfg.gamma), _uniform(rng, cfg.saturation)
+    # auto-exposure puts the substrate's brightest channel at a fraction of full scale (after the gamma);
+    # white balance drifts
+    drift = 1 + rng.normal(0, cfg.white_balance_drift, 3)
+    exposure = _uniform(rng, cfg.exposure)
+    gains = drift * camera * exposure ** gamma / (substrate * camera).max()
+    if cfg.substrate_colours and _chance(rng, cfg.substrate_colour_prob):
+        target = np.asarray(cfg.substrate_colours[int(rng.integers(len(cfg.substrate_colours)))], float)
+        gains = drift * camera_gains(substrate, target + rng.normal(0, 8, 3), gamma, saturation)
+    pixels = microscope.expose(rng, image, illumination, gains, gamma, saturation)
     jpeg_quality = int(rng.integers(cfg.jpeg_quality[0], cfg.jpeg_quality[1] + 1)) \
         if rng.random() < cfg.jpeg_prob else None
     return pixels, _instances(scene, cfg), jpeg_quality
+
+
+def camera_gains(substrate: np.ndarray, target: np.ndarray, gamma: float, saturation: float) -> np.ndarray:
+    """The channel gains with which a camera of ``gamma`` and ``saturation`` shows the linear substrate
+    colour ``substrate`` as ``target`` (RGB, 0-255): the white balance of a real camera."""
+    shown = np.clip(np.asarray(target, np.float64) / 255, 0.02, 0.98)
+    grey = shown.mean()  # the saturation step keeps each pixel's grey level
+    encoded = np.clip(grey + (shown - grey) / saturation, 0.01, 1.0)
+    return encoded ** gamma / substrate
 
 
 def _instances(scene: Scene, cfg: SceneConfig) -> List[dict]:
@@ -242,6 +338,9 @@ def _instances(scene: Scene, cfg: SceneConfig) -> List[dict]:
         run_starts, run_ends = starts[own], ends[own]
         if (run_ends - run_starts).sum() < max(cfg.min_area, 1):
             continue  # covered by later flakes or cut by the image border down to a sliver
+        contrast = layer_contrast(cfg.material, info['layers'], cfg.sio2_nm)
+        if contrast < cfg.min_contrast:
+            continue
         # alternating zeros / ones, closed by the trailing zeros (pycocotools leaves uncounted pixels unset)
         counts = np.empty(2 * len(run_starts) + 1, np.int64)
         counts[0:-1:2] = run_starts - np.concatenate([[0], run_ends[:-1]])
@@ -252,8 +351,7 @@ def _instances(scene: Scene, cfg: SceneConfig) -> List[dict]:
         records.append(dict(
             label=info['label'], rle=rle, area=int(counts[1::2].sum()), bbox=[x, y, w, h],
             material=cfg.material, layers=info['layers'], thickness_class=CLASSES[info['label']],
-            flake_id=info['flake_id'], contrast=round(layer_contrast(cfg.material, info['layers'],
-                                                                     cfg.sio2_nm), 4)))
+            flake_id=info['flake_id'], contrast=round(contrast, 4)))
     return records
 
 

@@ -65,14 +65,39 @@ def vignette(shape: Tuple[int, int], strength: float, center: Tuple[float, float
     return 1 - np.float32(strength / 2) * (ys[:, None] ** 2 + xs[None] ** 2)
 
 
+def dark_frame(rng: np.random.Generator, shape: Tuple[int, int]) -> np.ndarray:
+    """(H, W) opening of the optics in [0, 1]: a dark band along one or two edges (a misaligned camera or
+    the chip's edge) or a circular field stop that blackens the corners."""
+    height, width = shape
+    ys = np.arange(height, dtype=np.float32)[:, None] + 0.5
+    xs = np.arange(width, dtype=np.float32)[None] + 0.5
+    softness = np.float32(rng.uniform(1.5, 6.0))
+    if rng.random() < 0.6:
+        opening = np.ones(shape, np.float32)
+        for edge in rng.choice(4, size=int(rng.integers(1, 3)), replace=False):
+            side = height if edge < 2 else width
+            depth = np.float32(rng.uniform(0.01, 0.08) * side)
+            distance = (ys, height - ys, xs, width - xs)[edge]
+            opening = opening * np.clip((distance - depth) / softness + 0.5, 0, 1)
+    else:
+        radius = rng.uniform(0.40, 0.48) * np.hypot(height, width)  # the corners (0.5) in the dark
+        cx, cy = width * rng.uniform(0.45, 0.55), height * rng.uniform(0.45, 0.55)
+        distance = np.sqrt((xs - np.float32(cx)) ** 2 + (ys - np.float32(cy)) ** 2)
+        opening = np.clip((np.float32(radius) - distance) / softness + 0.5, 0, 1)
+    return np.broadcast_to(opening, shape).astype(np.float32)
+
+
 def expose(rng: np.random.Generator, image: np.ndarray, illumination: np.ndarray,
-           channel_gains: np.ndarray) -> np.ndarray:
-    """Illumination, exposure and colour cast, sensor noise (shot plus read noise), then 8 bits.
+           channel_gains: np.ndarray, gamma: float = 1.0, saturation: float = 1.0) -> np.ndarray:
+    """Illumination, exposure and colour cast, sensor noise (shot plus read noise), the camera's tone
+    curve, then 8 bits.
 
     Args:
         image: (H, W, 3) float32 linear reflectance; overwritten.
         illumination: (H, W) relative illumination (vignetting).
         channel_gains: (3,) exposure times white balance per channel.
+        gamma: The camera's encoding gamma (output = linear ** (1 / gamma)); 1 keeps the image linear.
+        saturation: Colour saturation around each pixel's grey level, after the gamma.
     """
     image *= illumination[..., None]
     image *= channel_gains.astype(np.float32)
@@ -87,6 +112,13 @@ def expose(rng: np.random.Generator, image: np.ndarray, illumination: np.ndarray
     half = cv2.randn(np.empty(((height + 1) // 2, (width + 1) // 2, 3), np.float32), 0.0, 1.0)
     std *= cv2.resize(half, (width, height), interpolation=cv2.INTER_LINEAR)
     image += std
+    if gamma != 1 or saturation != 1:
+        np.clip(image, 0, 1, out=image)
+        image **= np.float32(1 / gamma)
+        grey = image.mean(axis=2, keepdims=True)
+        image -= grey
+        image *= np.float32(saturation)
+        image += grey
     image *= 255
     image += 0.5
     np.clip(image, 0, 255, out=image)
