@@ -1,6 +1,7 @@
 """The dark frame of a micrograph: a black band or corners where the camera sees past the field stop or the
 chip's edge. Nothing there is a flake, whatever a detector says; :class:`~qmat.apis.FlakeHunter` drops what
-lies in it."""
+lies in it. The rule (much darker than the image's median, touching its border, at least 0.3 % of it) also
+takes in a fibre or hair lying across the image, which is no flake either."""
 import cv2
 import numpy as np
 

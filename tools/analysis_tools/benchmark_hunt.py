@@ -1,12 +1,14 @@
 """Images per second of the flake hunt (tools/hunting/hunt.py's work) on 2K micrographs, per tiling mode.
 
     python tools/analysis_tools/benchmark_hunt.py CONFIG CHECKPOINT [--images 4] [--modes whole 256:96]
+    python tools/analysis_tools/benchmark_hunt.py CONFIG CHECKPOINT --folder micrographs/ --modes whole
 
 Generates ``--images`` dense synthetic micrographs of ``--size`` (default 1536 x 2048; the flakes of the
 study's 256 x 256 training scenes, 4-90 px radii, at half their density: 72-288 per image) and hunts them as
 tools/hunting/hunt.py does (:func:`qmat.apps.hunt_images`: reading, detection, measurements, overlay and
-JSON per image), once per mode: ``whole`` (the image at once, resized by the config's test pipeline) or
-``T:O`` (T x T tiles sharing O pixels). One warm-up image per mode is not timed. Prints a markdown table.
+JSON per image), or the first ``--images`` + 1 micrographs of ``--folder``, once per mode: ``whole`` (the
+image at once, resized by the config's test pipeline) or ``T:O`` (T x T tiles sharing O pixels). One warm-up
+image per mode is not timed. Prints a markdown table.
 """
 import argparse
 import json
@@ -34,6 +36,8 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint')
     parser.add_argument('--images', type=int, default=4, help='timed images per mode (after one warm-up)')
     parser.add_argument('--size', type=int, nargs=2, default=(1536, 2048), metavar=('H', 'W'))
+    parser.add_argument('--folder', help='time these micrographs (the first --images + 1, sorted) instead of '
+                        'generated ones')
     parser.add_argument('--modes', type=parse_mode, nargs='+', default=[(None, 0), (256, 96)],
                         help='"whole" and/or TILE:OVERLAP (default: whole 256:96)')
     parser.add_argument('--score-thr', type=float, default=0.5)
@@ -45,7 +49,7 @@ def main(argv=None):
     args = parse_args(argv)
 
     from qmat.apis import FlakeHunter
-    from qmat.apps import hunt_images, result_name
+    from qmat.apps import hunt_images, list_images, result_name
     from qmat.datasets import SceneConfig, generate_dataset
     from qmat.utils import UserInputError
     from qmat.utils.machine import device_line
@@ -61,9 +65,14 @@ def main(argv=None):
         scene = SceneConfig(image_size=tuple(args.size), flakes=flakes,
                             radius=(4.0, min(90.0, min(args.size) / 2 - 1)), bulk=(0, round(scale / 6)),
                             dust=(0, round(6 * scale)))
-        generate_dataset(osp.join(root, 'data'), {'val': args.images + 1}, scene, seed=0)
-        folder = osp.join(root, 'data', 'val2019')
-        images = sorted(osp.join(folder, name) for name in os.listdir(folder))
+        if args.folder:
+            images = list_images([args.folder])[:args.images + 1]
+            if len(images) < 2:
+                raise UserInputError(f'--folder {args.folder}: needs at least 2 images (1 warm-up)')
+        else:
+            generate_dataset(osp.join(root, 'data'), {'val': args.images + 1}, scene, seed=0)
+            folder = osp.join(root, 'data', 'val2019')
+            images = sorted(osp.join(folder, name) for name in os.listdir(folder))
         for tile, overlap in args.modes:
             try:
                 hunter = FlakeHunter(args.config, args.checkpoint, args.device, args.score_thr,
@@ -85,8 +94,8 @@ def main(argv=None):
             rows.append((mode, statistics.median(seconds), len(seconds) / (stamps[-1] - stamps[0]), flakes))
     print(f'{args.config}, {args.checkpoint}')
     print(device_line(args.device))
-    print(f'{args.images} micrographs of {args.size[0]} x {args.size[1]} per mode after 1 warm-up; '
-          f'score >= {args.score_thr}\n')
+    what = f'of {args.folder}' if args.folder else f'of {args.size[0]} x {args.size[1]}'
+    print(f'{len(images) - 1} micrographs {what} per mode after 1 warm-up; score >= {args.score_thr}\n')
     print('\n'.join(markdown_table(('mode', 'median s / image', 'images / s', 'flakes / image'), (
         (mode, f'{median:.2f}', f'{rate:.3f}', f'{flakes:.1f}') for mode, median, rate, flakes in rows))))
 
