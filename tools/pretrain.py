@@ -4,7 +4,10 @@
 
 The fine-tuning config configs/real/mask-rcnn_r18_fpn_synthetic-pretrained_200i_real-2k.py starts from the
 weights this writes (QMAT_CACHE_DIR/weights/, default ~/.cache/qmat/weights/). Run it again after an
-interruption: it goes on from the last checkpoint.
+interruption: it goes on from the last checkpoint. On several GPUs:
+
+    python tools/pretrain.py --render-only
+    torchrun --nproc_per_node 4 tools/pretrain.py --launcher pytorch
 """
 import argparse
 import os
@@ -27,6 +30,8 @@ def parse_args(argv=None):
     parser.add_argument('--workers', type=int, default=os.cpu_count() or 1, help='rendering processes')
     parser.add_argument('--cache-dir', help='cache directory (default: QMAT_CACHE_DIR or ~/.cache/qmat)')
     parser.add_argument('--force', action='store_true', help='train again even if the weights exist')
+    parser.add_argument('--render-only', action='store_true',
+                        help='render the synthetic set and stop (before a distributed run)')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override settings in the config, e.g. train_dataloader.batch_size=16 on a GPU')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
@@ -46,7 +51,7 @@ def main(argv=None):
     if not osp.isfile(args.config):
         raise UserInputError(f'config {args.config} does not exist')
     pretrain(args.config, args.preset, dict(train=args.train, val=args.val), args.seed, args.workers,
-             args.cfg_options, args.launcher, args.cache_dir, args.force)
+             args.cfg_options, args.launcher, args.cache_dir, args.force, args.render_only)
 
 
 if __name__ == '__main__':

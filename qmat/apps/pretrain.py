@@ -36,9 +36,11 @@ def weights_path(config_path: str, cache: Optional[str] = None) -> str:
     return osp.join(cache or cache_dir(), 'weights', f'{name}.pth')
 
 
-def prepare_synthetic_set(root: str, preset: str, counts: Dict[str, int], seed: int, workers: int) -> str:
+def prepare_synthetic_set(root: str, preset: str, counts: Dict[str, int], seed: int, workers: int,
+                          render: bool = True) -> str:
     """Render the ``preset`` set into ``root`` unless the one there was made with the same arguments
-    (``scene.json``, written last, says so); returns ``root``."""
+    (``scene.json``, written last, says so); returns ``root``. ``render`` False: refuse instead (the
+    processes of a distributed run must not all render it)."""
     if preset not in PRESETS:
         raise UserInputError(f'--preset must be one of {sorted(PRESETS)}, got {preset!r}')
     stamp = dict(preset=preset, scene=asdict(PRESETS[preset]), counts=counts, seed=seed)
@@ -46,6 +48,9 @@ def prepare_synthetic_set(root: str, preset: str, counts: Dict[str, int], seed: 
     if osp.isfile(stamp_file) and mmengine.load(stamp_file) == json.loads(json.dumps(stamp)):
         print(f'synthetic set: {root} (made before with the same arguments)')
         return root
+    if not render:
+        raise UserInputError(f'the synthetic set {root} is not rendered yet: run python tools/pretrain.py '
+                             '--render-only first (once, not under torchrun)')
     print(f'synthetic set: rendering {counts} images of preset {preset} into {root}')
     generate_dataset(root, counts, PRESETS[preset], seed=seed, workers=workers, progress=True)
     dump_json(stamp, stamp_file, indent=1)
@@ -54,7 +59,7 @@ def prepare_synthetic_set(root: str, preset: str, counts: Dict[str, int], seed: 
 
 def pretrain(config_path: str, preset: str = 'real-2k', counts: Optional[Dict[str, int]] = None,
              seed: int = 0, workers: int = 1, cfg_options: Optional[dict] = None, launcher: str = 'none',
-             cache: Optional[str] = None, force: bool = False) -> str:
+             cache: Optional[str] = None, force: bool = False, render_only: bool = False) -> str:
     """Train ``config_path`` on a synthetic set and keep the weights; returns their path.
 
     Args:
@@ -67,15 +72,18 @@ def pretrain(config_path: str, preset: str = 'real-2k', counts: Optional[Dict[st
         launcher: As tools/train.py's ``--launcher``.
         cache: The cache directory (default :func:`cache_dir`).
         force: Train again even if the weights are there.
+        render_only: Render the set and stop (before a distributed run; returns the set's root).
     """
     cache = cache or cache_dir()
     weights = weights_path(config_path, cache)
-    if osp.isfile(weights) and not force:
+    if osp.isfile(weights) and not force and not render_only:
         print(f'pretrained weights are there already: {weights} (--force trains again)')
         return weights
     counts = counts or dict(train=1500, val=50)
     root = prepare_synthetic_set(osp.join(cache, 'synthetic', f'{preset}-seed{seed}'), preset, counts, seed,
-                                 workers)
+                                 workers, render=launcher == 'none')
+    if render_only:
+        return root
     work_dir = osp.join(cache, 'pretrain', osp.splitext(osp.basename(config_path))[0])
     cfg = load_run_config(config_path, cfg_options, launcher, work_dir, data_root=root)
     if find_latest_checkpoint(work_dir):

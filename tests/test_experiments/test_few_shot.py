@@ -100,3 +100,14 @@ def test_pretrain_then_the_curve_end_to_end(source, tmp_path):
     again = run_tool(*args, env=env)  # every record current: nothing trained
     assert_ok(again)
     assert '[few-shot] training' not in again.stdout and '[few-shot] testing' not in again.stdout
+
+
+def test_a_distributed_pretraining_needs_the_set_rendered_first(tmp_path, monkeypatch):
+    monkeypatch.setenv('QMAT_CACHE_DIR', str(tmp_path / 'cache'))
+    result = run_in_process('tools/pretrain.py', '--train', '2', '--val', '1', '--launcher', 'pytorch')
+    assert result.returncode == 2 and 'run python tools/pretrain.py --render-only first' in result.stderr
+    result = run_in_process('tools/pretrain.py', '--train', '2', '--val', '1', '--workers', '1', '--render-only')
+    assert result.returncode == 0
+    stamp = tmp_path / 'cache' / 'synthetic' / 'real-2k-seed0' / 'scene.json'
+    assert json.loads(stamp.read_text())['counts'] == dict(train=2, val=1)
+    assert not (tmp_path / 'cache' / 'weights').exists()
