@@ -106,7 +106,8 @@ def test_a_distributed_pretraining_needs_the_set_rendered_first(tmp_path, monkey
     monkeypatch.setenv('QMAT_CACHE_DIR', str(tmp_path / 'cache'))
     result = run_in_process('tools/pretrain.py', '--train', '2', '--val', '1', '--launcher', 'pytorch')
     assert result.returncode == 2 and 'run python tools/pretrain.py --render-only first' in result.stderr
-    result = run_in_process('tools/pretrain.py', '--train', '2', '--val', '1', '--workers', '1', '--render-only')
+    result = run_in_process('tools/pretrain.py', '--train', '2', '--val', '1', '--workers', '1',
+                            '--render-only')
     assert result.returncode == 0
     stamp = tmp_path / 'cache' / 'synthetic' / 'real-2k-seed0' / 'scene.json'
     assert json.loads(stamp.read_text())['counts'] == dict(train=2, val=1)
