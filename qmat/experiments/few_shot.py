@@ -146,14 +146,17 @@ def run_few_shot(fs: FewShot, log: Callable[[str], None] = print, jobs: int = 1,
         extra = [f'randomness.seed={split}', *fs.cfg_options]
         with open(osp.join(root, 'annotations', 'instances_train2019.json'), encoding='utf-8') as f:
             train_names = sorted(i['file_name'] for i in json.load(f)['images'])
-        data = dict(train=train_names, split=split, pool=fs.pool, k=k,
-                    weights=weights_hash if init == 'pretrained' else None)
+        data = dict(train=train_names, split=split, pool=fs.pool, k=k)
         stamp = fingerprint(fs.config(init), parse_options(extra), data)
+        start = weights_hash if init == 'pretrained' else None
         record = read_record(fs.record_path(init, k, split))
-        if record is not None and record.get('fingerprint') == stamp:
+        # a record stands while its config and data are the same and, where the weights are here to
+        # compare, it started from them (a report on a machine without the cache keeps every record)
+        if record is not None and record.get('fingerprint') == stamp and \
+                (start is None or record.get('weights') == start):
             records[init, k, split] = record
         elif train_missing:
-            pending.append((init, k, split, root, extra, stamp))
+            pending.append((init, k, split, root, extra, stamp, start))
     threads = threads_per_job(jobs)
     failed: List[str] = []
     printing = threading.Lock()
@@ -162,7 +165,8 @@ def run_few_shot(fs: FewShot, log: Callable[[str], None] = print, jobs: int = 1,
         with printing:
             log(line)
 
-    def complete(init: str, k: int, split: int, root: str, extra: List[str], stamp: str) -> None:
+    def complete(init: str, k: int, split: int, root: str, extra: List[str], stamp: str,
+                 start: Optional[str]) -> None:
         work = fs.run_dir(init, k, split)
         options = ['--data-root', root, '--cfg-options', *extra]
         if k == 0:
@@ -181,8 +185,8 @@ def run_few_shot(fs: FewShot, log: Callable[[str], None] = print, jobs: int = 1,
             failed.append(work)
             return
         record = dict(init=init, k=k, split=split, metrics=nan_to_none(dict(metrics)), fingerprint=stamp,
-                      config=INITS[init], options=extra, threads=threads or torch.get_num_threads(),
-                      **provenance(fs.config_root))
+                      weights=start, config=INITS[init], options=extra,
+                      threads=threads or torch.get_num_threads(), **provenance(fs.config_root))
         write_record(fs.record_path(init, k, split), record)
         records[init, k, split] = record
 
