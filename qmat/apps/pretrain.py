@@ -26,7 +26,8 @@ from qmat.utils import UserInputError, dump_json
 
 
 def cache_dir() -> str:
-    """qmat's cache: ``QMAT_CACHE_DIR``, else ``~/.cache/qmat`` (tools/setup_env.sh keeps wheels there)."""
+    """qmat's cache: ``QMAT_CACHE_DIR``, else ``~/.cache/qmat`` (where the fine-tuning configs look; the
+    default of tools/setup_env.sh's wheels too, unless ``XDG_CACHE_HOME`` moves those)."""
     return osp.expanduser(os.environ.get('QMAT_CACHE_DIR') or '~/.cache/qmat')
 
 
@@ -71,7 +72,7 @@ def pretrain(config_path: str, preset: str = 'real-2k', counts: Optional[Dict[st
         cfg_options: Overrides of the config (e.g. a GPU's batch size).
         launcher: As tools/train.py's ``--launcher``.
         cache: The cache directory (default :func:`cache_dir`).
-        force: Train again even if the weights are there.
+        force: Train again from the start even if the weights (or checkpoints) are there.
         render_only: Render the set and stop (before a distributed run; returns the set's root).
     """
     cache = cache or cache_dir()
@@ -86,7 +87,7 @@ def pretrain(config_path: str, preset: str = 'real-2k', counts: Optional[Dict[st
         return root
     work_dir = osp.join(cache, 'pretrain', osp.splitext(osp.basename(config_path))[0])
     cfg = load_run_config(config_path, cfg_options, launcher, work_dir, data_root=root)
-    if find_latest_checkpoint(work_dir):
+    if find_latest_checkpoint(work_dir) and not force:  # go on where an interrupted run stopped
         cfg.resume, cfg.load_from = True, None
     runner = build_runner(cfg, splits=('train', 'val'))
     runner.train()

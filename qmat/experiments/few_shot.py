@@ -13,6 +13,7 @@ import os
 import os.path as osp
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -20,7 +21,7 @@ import torch
 
 from qmat.apps.pretrain import weights_path
 from qmat.engine import load_config
-from qmat.utils import UserInputError, dump_json, nan_to_none
+from qmat.utils import UserInputError, dump_json, nan_to_none, write_text
 from qmat.utils.tables import markdown_table
 
 from .records import fingerprint, provenance, read_record, write_record
@@ -176,9 +177,13 @@ def run_few_shot(fs: FewShot, log: Callable[[str], None] = print, jobs: int = 1,
         else:
             max_iters = int(load_config(fs.config(init), parse_options(extra)).train_cfg.max_iters)
             code = 0
-            if not finished(work, max_iters):
+            # a work dir counts only for the weights it started from (pretrain.py --force makes new ones)
+            started = osp.join(work, 'started_from.txt')
+            same_start = osp.isfile(started) and Path(started).read_text(encoding='utf-8') == str(start)
+            if not (same_start and finished(work, max_iters)):
                 say(f'[few-shot] training {init}, k = {k}, split {split}: {work}')
-                resume = ['--resume'] if osp.isfile(osp.join(work, 'last_checkpoint')) else []
+                resume = ['--resume'] if same_start and osp.isfile(osp.join(work, 'last_checkpoint')) else []
+                write_text(started, str(start))
                 code = train(fs.tools, fs.config(init), work, [*resume, *options], threads=threads)
         metrics = last_metrics(work, 'coco/bbox_mAP') if code == 0 else None
         if metrics is None:

@@ -34,8 +34,10 @@ CLASS_LAYERS = {0: (1, 1), 1: (2, 9), 2: (10, 40)}
 class SceneConfig:
     """What a generated micrograph contains. Ranges are inclusive (low, high).
 
-    Ranges whose low and high are equal, and probabilities of 0, draw nothing from the image's random
-    stream: a set made without the newer options is the same, byte for byte, as before they existed.
+    The camera and realism options draw nothing from the image's random stream while they are off
+    (``gamma``, ``saturation`` and ``exposure`` ranges of one value, probabilities of 0, ``white_balance``
+    0, no ``materials``, ``sio2_choices`` or ``substrate_colours``): a set made without them is the same,
+    byte for byte, as before they existed.
 
     Args:
         material: One of ``graphene``, ``hbn``, ``mos2``, ``wte2``.
@@ -48,7 +50,7 @@ class SceneConfig:
         min_area: Visible regions smaller than this (pixels) are not annotated: slivers of covered or
             cut-off flakes that no annotator would label.
         min_contrast: Regions whose optical contrast (largest channel) is below this are not annotated
-            either: an hBN monolayer (about 1 %) is invisible to an annotator at the microscope.
+            either: an hBN monolayer (at most 1.6 %) is invisible to an annotator at the microscope.
         class_weights: Probability of mono / few / thick for a flake's body.
         thick_layers: Layer counts of the thick class; up to hundreds of layers (tens to hundreds of nm)
             thick flakes show strong interference colours.
