@@ -190,3 +190,49 @@ def test_synthetic_sasl_configs_are_the_literal_reading_but_for_their_name(name)
     assert {key: rpn[key] for key in literal} == dict(literal, **READINGS[name])
     assert _differences(osp.join(SYNTHETIC, f'mask-rcnn_r18_fpn_{name}_250i_synthetic.py'),
                         osp.join(SYNTHETIC, 'mask-rcnn_r18_fpn_250i_synthetic.py')) == {'rpn_head'}
+
+
+def _regime(name=''):
+    return osp.join(SYNTHETIC, f'mask-rcnn_r18_fpn_{name}2000i_paper-graphene.py')
+
+
+@pytest.mark.parametrize('name, differs, parts', [
+    ('ohem_', {'train_cfg'}, ()),
+    ('brl_', {'rpn_head', 'train_cfg'}, ('brl_rpn_head', 'brl_rpn_train_cfg')),
+    ('sasl-t0.8_', {'rpn_head'}, ('sasl_rpn_head', )),
+    ('self-training_', {'type', 'self_training'}, ('self_training', )),
+])
+def test_paper_statistics_methods_change_only_their_part(name, differs, parts):
+    """Each method of the paper-statistics regime is its baseline but for the method, as in the CPU study."""
+    assert _differences(_regime(name), _regime(), shared_parts=parts) == differs
+    cpu_name = {'self-training_': None}.get(name, name)
+    if cpu_name is None:
+        return
+    # the same method as the CPU study's config of that name, on the regime's anchors
+    regime, cpu = Config.fromfile(_regime(name)).model, Config.fromfile(
+        osp.join(SYNTHETIC, f'mask-rcnn_r18_fpn_{cpu_name}250i_synthetic.py')).model
+    assert regime.rpn_head.anchor_generator.scales == [2] and cpu.rpn_head.anchor_generator.scales == [4]
+    for model in (regime, cpu):
+        model.rpn_head.pop('anchor_generator')
+    assert regime.rpn_head == cpu.rpn_head and regime.train_cfg == cpu.train_cfg
+
+
+@pytest.mark.parametrize('parent', ['sasl-t0.8_', 'brl_'])
+def test_self_training_combinations_add_only_self_training_to_their_parent(parent):
+    combination = _regime(f'self-training_{parent}')
+    assert _differences(combination, _regime(parent), shared_parts=('self_training', )) == {
+        'type', 'self_training'}
+    mine, alone = Config.fromfile(combination).model, Config.fromfile(_regime('self-training_')).model
+    assert mine.type == alone.type == 'SelfTrainingMaskRCNN' and mine.self_training == alone.self_training
+
+
+def test_paper_statistics_regime_reads_the_preset_at_its_size():
+    from qmat.datasets.synthetic.presets import PRESETS
+    cfg = Config.fromfile(_regime())
+    height, width = PRESETS['paper-graphene'].image_size
+    for pipeline in (cfg.train_dataloader.dataset.pipeline, cfg.val_dataloader.dataset.pipeline):
+        resize = next(step for step in pipeline if step['type'] == 'Resize')
+        assert tuple(resize['scale']) == (width, height) and resize['keep_ratio']
+    assert cfg.train_cfg.max_iters == 2000 and cfg.param_scheduler[1].milestones == [1000, 1600]
+    curve = Config.fromfile(osp.join(SYNTHETIC, 'mask-rcnn_r18_fpn_2000i-curve_paper-graphene.py'))
+    assert [s.type for s in curve.param_scheduler] == ['LinearLR'] and curve.train_cfg.val_interval == 250

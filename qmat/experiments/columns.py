@@ -13,5 +13,6 @@ STUDY_COLUMNS = (('bbox AP', BBOX_AP), ('bbox AP50', 'coco/bbox_mAP_50'),
                  ('AR@100', 'AR@100'), ('AR@1000', 'AR@1000'), ('recovered', 'recovered'))
 # what the recovery table and the plot follow
 GOAL_COLUMNS = (('bbox', BBOX_AP), ('segm', SEGM_AP))
-# training-log scalars kept in the records (means over the logged iterations): SASL's rule, BRL's
-RULE_LOG_PREFIXES = ('sasl_', 'brl_')
+# training-log scalars kept in the records (means over the logged iterations): SASL's rule, BRL's,
+# self-training's pseudo-labels
+RULE_LOG_PREFIXES = ('sasl_', 'brl_', 'selftrain_')

@@ -1,9 +1,13 @@
 """The study's records as markdown: the table of every column, the share of the baseline's AP loss each
 method wins back, and what the soft-label and recalibration rules did in training."""
+import math
 import os.path as osp
 import statistics
 from typing import Dict, List, Optional, Sequence
 
+import scipy.stats
+
+from qmat.datasets.synthetic.presets import PRESETS
 from qmat.utils import write_text
 from qmat.utils.machine import machine
 
@@ -16,6 +20,21 @@ def mean_std(values: Sequence[float]) -> Dict[str, float]:
     """Mean and sample standard deviation (0 for one value) of ``values``."""
     return dict(mean=statistics.fmean(values), std=statistics.stdev(values) if len(values) > 1 else 0.0,
                 n=len(values))
+
+
+def interval95(stats: Dict[str, float]) -> Optional[tuple]:
+    """The 95 % confidence interval of a mean of paired differences (Student's t with n - 1 degrees of
+    freedom), or None for fewer than two values."""
+    if stats['n'] < 2:
+        return None
+    half = scipy.stats.t.ppf(0.975, stats['n'] - 1) * stats['std'] / math.sqrt(stats['n'])
+    return stats['mean'] - half, stats['mean'] + half
+
+
+def format_interval(stats: Optional[Dict[str, float]], scale: float = 100.0) -> str:
+    """``[-0.4, 2.1]`` (percent), ``—`` without an interval."""
+    bounds = interval95(stats) if stats else None
+    return '—' if bounds is None else f'[{scale * bounds[0]:.1f}, {scale * bounds[1]:.1f}]'
 
 
 def format_cell(stats: Optional[Dict[str, float]], scale: float = 100.0) -> str:
@@ -46,8 +65,10 @@ def summarize(results: List[dict], study: Study) -> List[dict]:
 def report(summary: List[dict], study: Study) -> str:
     """The study's markdown table (percent), with the data, policy, seeds and machine in its caption."""
     missing = sum(len(study.seeds) - len(row['seeds']) for row in summary)
-    lines = [f'Synthetic set {study.data}: {study.train} training and {study.val} validation images of '
-             f'256 x 256; training annotations removed by the `{study.policy}` policy; seeds '
+    height, width = PRESETS[study.preset].image_size if study.preset else (256, 256)
+    lines = [f'Synthetic set {study.data}' + (f' (preset `{study.preset}`)' if study.preset else '')
+             + f': {study.train} training and {study.val} validation images of {width} x {height}; training '
+             f'annotations removed by the `{study.policy}` policy; seeds '
              f'{list(study.seeds)}; {machine()}. Percent, mean ± std over the finished seeds.'
              + (' The oracle rows are diagnostics, not methods: they know the removed flakes (not run at '
                 '0 %, where they are the baseline).'
@@ -92,18 +113,18 @@ def recovery(results: List[dict], study: Study, reference: str = 'baseline') -> 
 
 def recovery_report(rows: List[dict], reference: str = 'baseline') -> str:
     """:func:`recovery` as a markdown table (loss and gain in AP points, mean ± std over the seeds)."""
-    header = ' | '.join(f'{task} AP: {reference} loses | gain over {reference} | share recovered'
-                        for task, _ in GOAL_COLUMNS)
+    header = ' | '.join(f'{task} AP: {reference} loses | gain over {reference} | gain: 95 % interval | '
+                        'share recovered' for task, _ in GOAL_COLUMNS)
     lines = [f'Share of the {reference}\'s AP loss (its 0 % run minus its run at the fraction) that each '
              f'method wins back over the {reference} at that fraction, same seeds; AP points, mean ± std '
-             'over the seeds; share = mean gain / mean loss. The goal for SASL: a share of at least 0.5 at '
-             '50 %.', '',
-             f'| method | missing | seeds | {header} |', '|' + ' --- |' * (3 + 3 * len(GOAL_COLUMNS))]
+             'over the seeds, and the 95 % interval of the mean paired gain (Student\'s t; two seeds or more); '
+             'share = mean gain / mean loss. The goal for SASL: a share of at least 0.5 at 50 %.', '',
+             f'| method | missing | seeds | {header} |', '|' + ' --- |' * (3 + 4 * len(GOAL_COLUMNS))]
     for row in rows:
         cells = []
         for _, key in GOAL_COLUMNS:
             column = row['columns'][key]
-            cells += [format_cell(column['loss']), format_cell(column['gain']),
+            cells += [format_cell(column['loss']), format_cell(column['gain']), format_interval(column['gain']),
                       '—' if column['share'] is None else f'{column["share"]:.2f}']
         lines.append(f'| {row["method"]} | {row["fraction"]:.0%} | {len(row["seeds"])} | '
                      + ' | '.join(cells) + ' |')
@@ -132,18 +153,24 @@ def rule_report(results: List[dict]) -> str:
         soft, on_removed = logs.get('sasl_soft_labels'), logs.get('sasl_soft_on_removed')
         precision = _ratio(on_removed, soft)
         recall = _ratio(on_removed, logs.get('sasl_removed_negatives'))
+        pseudo = logs.get('selftrain_pseudo_labels')
+        pseudo_precision = _ratio(logs.get('selftrain_pseudo_on_removed'), pseudo)
+        pseudo_recall = _ratio(logs.get('selftrain_removed_found'), logs.get('selftrain_removed'))
         lines.append(f'| {r["method"]} | {r["fraction"]:.0%} | {r["seed"]} | {_number(soft)} | '
                      f'{_number(precision, 3)} | {_number(recall, 3)} | '
-                     f'{_number(logs.get("brl_confusion"), 0)} | {_number(logs.get("brl_recalibrated"))} |')
+                     f'{_number(logs.get("brl_confusion"), 0)} | {_number(logs.get("brl_recalibrated"))} | '
+                     f'{_number(pseudo)} | {_number(pseudo_precision, 3)} | {_number(pseudo_recall, 3)} |')
     if not lines:
         return ''
     return '\n'.join([
         'What the rules did in training, per batch (one iteration), averaged over the logged iterations '
         "(mmengine logs these counts' value at the logging iteration, not a window mean): SASL's soft "
         "labels with their precision and recall against the removed flakes, BRL's confusion anchors and "
-        'those it pushed up (the mirrored branch).', '',
-        '| method | missing | seed | soft labels | precision | recall | confusion anchors | recalibrated |',
-        '|' + ' --- |' * 8, *lines])
+        'those it pushed up (the mirrored branch), the pseudo-labels that self-training added (after its '
+        'burn-in) with their precision and recall against the removed flakes.', '',
+        '| method | missing | seed | soft labels | precision | recall | confusion anchors | recalibrated | '
+        'pseudo-labels | precision | recall |',
+        '|' + ' --- |' * 11, *lines])
 
 
 def study_text(results: List[dict], study: Study) -> str:

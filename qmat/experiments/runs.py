@@ -28,7 +28,7 @@ def finished(work_dir: str, max_iters: int) -> bool:
         return osp.basename(f.read().strip()) == f'iter_{max_iters}.pth'
 
 
-def _log_rows(path: str):
+def log_rows(path: str):
     """The JSON lines of an mmengine log, skipping a line cut off by a crash."""
     with open(path, encoding='utf-8') as f:
         for line in f:
@@ -44,7 +44,7 @@ def last_metrics(work_dir: str, required: str = BBOX_AP) -> Optional[Dict[str, f
         stamp = osp.basename(run)
         for path in (osp.join(run, f'{stamp}.json'), osp.join(run, 'vis_data', 'scalars.json')):
             if osp.isfile(path):
-                found = [row for row in _log_rows(path) if required in row]
+                found = [row for row in log_rows(path) if required in row]
                 if found:
                     return found[-1]
     return None
@@ -55,7 +55,7 @@ def log_means(work_dir: str, prefixes: Sequence[str]) -> Dict[str, float]:
     (e.g. ``sasl_soft_labels``), from the newest run in the work dir; empty when there is none."""
     runs = sorted(glob.glob(osp.join(work_dir, '2*', 'vis_data', 'scalars.json')), reverse=True)
     values: Dict[str, list] = {}
-    for row in _log_rows(runs[0]) if runs else ():
+    for row in log_rows(runs[0]) if runs else ():
         for key, value in row.items():
             if key.startswith(tuple(prefixes)):
                 values.setdefault(key, []).append(float(value))

@@ -13,7 +13,7 @@ import os
 import os.path as osp
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmdet.registry import MODELS
@@ -23,10 +23,11 @@ from mmengine.runner import Runner, load_checkpoint
 
 from qmat.datasets import SceneConfig, generate_dataset
 from qmat.datasets.missing import removal_record_path, write_dropped
+from qmat.datasets.synthetic.presets import PRESETS
 from qmat.engine import load_config, set_data_root
 from qmat.engine.checkpoint import check_checkpoint_fits
 from qmat.evaluation import ProposalRecallMetric, RecoveredFlakesMetric
-from qmat.utils import nan_to_none
+from qmat.utils import UserInputError, nan_to_none
 
 from .columns import RULE_LOG_PREFIXES
 from .methods import STUDY_METHODS, in_matrix
@@ -48,7 +49,8 @@ class Study:
     """The study's matrix and places.
 
     Args:
-        data: Synthetic set (generated when absent: ``train`` + ``val`` images of 256 x 256).
+        data: Synthetic set (generated when absent: ``train`` + ``val`` images of 256 x 256, or of
+            ``preset``).
         work_root: Runs go to ``<work_root>/<method>/missing<pct>/seed<k>``.
         results: Where each finished run's record goes (``<method>_missing<pct>_seed<k>.json``).
         methods, fractions, seeds: The matrix.
@@ -56,6 +58,8 @@ class Study:
         train, val: Images of the synthetic set.
         cfg_options: Extra ``key=value`` options for every training.
         material: What the synthetic set's flakes are made of.
+        preset: A scene preset (:data:`qmat.datasets.synthetic.presets.PRESETS`, e.g. ``paper-graphene``) to
+            generate the set from instead of 256 x 256 scenes of ``material``.
         configs: The config of each method, relative to ``config_root`` (as the records name it).
         config_root: The folder the configs are relative to: a qmat checkout.
         tools: The folder of ``train.py``, which trains each run.
@@ -71,9 +75,16 @@ class Study:
     val: int = 16
     cfg_options: Sequence[str] = field(default_factory=list)
     material: str = 'graphene'
+    preset: Optional[str] = None
     configs: Dict[str, str] = field(default_factory=lambda: dict(STUDY_METHODS))
     config_root: str = '.'
     tools: str = 'tools'
+
+    def __post_init__(self):
+        if self.preset is not None:
+            if self.preset not in PRESETS:
+                raise UserInputError(f'preset must be one of {sorted(PRESETS)}, got {self.preset!r}')
+            self.material = PRESETS[self.preset].material
 
     def run_dir(self, method: str, fraction: float, seed: int) -> str:
         return osp.join(self.work_root, method, f'missing{round(100 * fraction):02d}', f'seed{seed}')
@@ -94,6 +105,8 @@ class Study:
         data = dict(train=self.train, val=self.val, policy=self.policy)
         if self.material != 'graphene':  # left out for graphene, so that the records made before stay valid
             data['material'] = self.material
+        if self.preset:
+            data['preset'] = self.preset
         return fingerprint(config, options, data)
 
 
@@ -101,8 +114,9 @@ def prepare_data(study: Study) -> None:
     """Generate the synthetic set and write each (fraction, seed) training file, unless already there."""
     complete = osp.join(study.data, 'annotations', 'instances_train2019.json')
     if not osp.isfile(complete):
-        generate_dataset(study.data, {'train': study.train, 'val': study.val},
-                         SceneConfig(material=study.material, image_size=(256, 256)), seed=0,
+        scene = (PRESETS[study.preset] if study.preset else
+                 SceneConfig(material=study.material, image_size=(256, 256)))
+        generate_dataset(study.data, {'train': study.train, 'val': study.val}, scene, seed=0,
                          workers=os.cpu_count() or 1)
     for fraction in study.fractions:
         for seed in study.seeds:

@@ -98,7 +98,10 @@ def test_recovery_pairs_seeds_and_divides_mean_gain_by_mean_loss():
     assert sasl['columns']['coco/segm_mAP']['share'] is None
     assert ohem['seeds'] == [1] and ohem['columns']['coco/bbox_mAP']['share'] == pytest.approx(-0.03 / 0.06)
     table = recovery_report(rows)
-    assert '| sasl | 50% | 2 | 8.0 ± 2.8 | 4.0 ± 2.8 | 0.50 |' in table and '| ohem | 50% | 1 |' in table
+    # the 95 % interval of the mean gain: t(0.975, 1 dof) = 12.706 (a t table), std / sqrt(2) = 0.02
+    assert '| sasl | 50% | 2 | 8.0 ± 2.8 | 4.0 ± 2.8 | [-21.4, 29.4] | 0.50 |' in table
+    assert 12.706 * 0.02 == pytest.approx(0.2541, abs=1e-4)
+    assert '| ohem | 50% | 1 | 6.0 | -3.0 | — | -0.50 |' in table  # one seed: no interval
 
 
 def test_report_leaves_out_rows_without_runs_and_counts_what_is_missing():
@@ -158,6 +161,10 @@ def test_training_log_means_and_what_the_rules_did(tmp_path):
                                                            'train/brl_recalibrated': 2.25})
     baseline = dict(method='baseline', fraction=0.5, seed=0, metrics={'coco/bbox_mAP': 0.2})
     text = rule_report([sasl, brl, baseline])
-    assert '| sasl-t0.8 | 50% | 0 | 3.0 | 0.500 | 0.250 | — | — |' in text  # 1.5 / 3 and 1.5 / 6
-    assert '| brl | 0% | 1 | — | — | — | 61000 | 2.2 |' in text and '| baseline |' not in text
+    assert '| sasl-t0.8 | 50% | 0 | 3.0 | 0.500 | 0.250 | — | — | — | — | — |' in text  # 1.5 / 3, 1.5 / 6
+    assert '| brl | 0% | 1 | — | — | — | 61000 | 2.2 | — | — | — |' in text and '| baseline |' not in text
+    self_training = dict(method='self-training', fraction=0.5, seed=2, metrics={
+        'train/selftrain_pseudo_labels': 8.0, 'train/selftrain_pseudo_on_removed': 6.0,
+        'train/selftrain_removed': 12.0, 'train/selftrain_removed_found': 3.0})
+    assert '| self-training | 50% | 2 | — | — | — | — | — | 8.0 | 0.750 | 0.250 |' in rule_report([self_training])
     assert rule_report([baseline]) == ''

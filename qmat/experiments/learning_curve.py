@@ -1,0 +1,103 @@
+"""The baseline's learning curve in a study's regime, and the shortest schedule that is near its plateau.
+
+A curve run trains a config whose learning rate is held after the warm-up and that validates every few
+hundred iterations (``configs/synthetic/*-curve_*``): each validation is what a schedule of that length
+reaches before its learning-rate decay, which only adds to it. The curve's plateau is its best validation
+AP; the shortest schedule is the first validated iteration from which every later validation, at every
+missing fraction, in bbox and segm AP, stays within ``tolerance`` AP points of that fraction's plateau.
+Finished curves leave a record (every validation) in ``<study.results>/curve/``, like the study's runs.
+"""
+import glob
+import os.path as osp
+from typing import Callable, Dict, List, Optional, Sequence
+
+import torch
+
+from qmat.engine import load_config
+from qmat.utils import nan_to_none
+
+from .columns import GOAL_COLUMNS
+from .records import provenance, read_record, write_record
+from .runs import finished, log_rows, parse_options, side_by_side, threads_per_job, train
+from .study import Study, cell_name, prepare_data, train_file
+
+
+def validations(work_dir: str) -> List[dict]:
+    """Every validation the newest run in ``work_dir`` logged: ``{'step': iteration, metric: value}``."""
+    runs = sorted(glob.glob(osp.join(work_dir, '2*', 'vis_data', 'scalars.json')), reverse=True)
+    return [row for row in log_rows(runs[0]) if GOAL_COLUMNS[0][1] in row] if runs else []
+
+
+def curve_record_path(study: Study, method: str, fraction: float, seed: int) -> str:
+    return osp.join(study.results, 'curve', f'{method}_{cell_name(fraction, seed)}.json')
+
+
+def run_curves(study: Study, config: str, method: str = 'baseline', seed: int = 0, jobs: int = 1,
+               train_missing: bool = True, log: Callable[[str], None] = print) -> List[dict]:
+    """Train (unless ``train_missing`` is False) the curve ``config`` at each of the study's fractions with
+    ``seed``; returns the records of the finished curves (one per fraction, in order)."""
+    prepare_data(study)
+    options_of = {fraction: [f'train_dataloader.dataset.ann_file={train_file(fraction, seed)}',
+                             f'randomness.seed={seed}', *study.cfg_options] for fraction in study.fractions}
+    max_iters = int(load_config(config, parse_options(study.cfg_options)).train_cfg.max_iters)
+    threads = threads_per_job(jobs)
+    work_of = {f: osp.join(study.work_root, 'curve', method, f'missing{round(100 * f):02d}', f'seed{seed}')
+               for f in study.fractions}
+    records: Dict[float, dict] = {}
+    pending = []
+    for fraction in study.fractions:
+        stamp = study.fingerprint(config, parse_options(options_of[fraction]))
+        record = read_record(curve_record_path(study, method, fraction, seed))
+        if record is not None and record.get('fingerprint') == stamp:
+            records[fraction] = record
+        else:
+            pending.append((fraction, stamp))
+
+    def complete(fraction: float, stamp: str) -> None:
+        work = work_of[fraction]
+        if not finished(work, max_iters) and train_missing:
+            log(f'[curve] training {method}, {fraction:.0%} missing, seed {seed}: {work}')
+            resume = ['--resume'] if osp.isfile(osp.join(work, 'last_checkpoint')) else []
+            if train(study.tools, config, work, [*resume, '--data-root', study.data, '--cfg-options',
+                                                  *options_of[fraction]], threads=threads):
+                log(f'[curve] training failed: {work}')
+                return
+        if not finished(work, max_iters):
+            return
+        points = [nan_to_none(dict(row)) for row in validations(work)]
+        record = dict(method=method, material=study.material, fraction=fraction, seed=seed, metrics=dict(
+            curve=points), fingerprint=stamp, config=osp.relpath(config, study.config_root),
+            options=options_of[fraction], threads=threads or torch.get_num_threads(),
+            **provenance(study.config_root))
+        write_record(curve_record_path(study, method, fraction, seed), record)
+        records[fraction] = record
+
+    side_by_side([lambda cell=cell: complete(*cell) for cell in pending], jobs)
+    return [records[f] for f in study.fractions if f in records]
+
+
+def shortest_schedule(curves: Sequence[Sequence[dict]], tolerance: float = 1.5) -> Optional[int]:
+    """The first validated iteration from which each curve stays within ``tolerance`` AP points (bbox and
+    segm) of its own best; None without curves. ``curves``: per fraction, the validations in order."""
+    if not curves or not all(curves):
+        return None
+    steps = sorted({int(point['step']) for curve in curves for point in curve})
+    for step in steps:
+        if all(100 * (max(p[key] for p in curve) - p[key]) <= tolerance
+               for curve in curves for p in curve if int(p['step']) >= step for _, key in GOAL_COLUMNS):
+            return step
+    return steps[-1]
+
+
+def curve_table(records: Sequence[dict]) -> str:
+    """The curves as a markdown table: bbox / segm AP (percent) per validated iteration and fraction."""
+    steps = sorted({int(p['step']) for r in records for p in r['metrics']['curve']})
+    header = ' | '.join(f'{r["fraction"]:.0%} missing: bbox AP | segm AP' for r in records)
+    lines = [f'| iteration | {header} |', '|' + ' --- |' * (1 + 2 * len(records))]
+    for step in steps:
+        cells = []
+        for r in records:
+            point = next((p for p in r['metrics']['curve'] if int(p['step']) == step), None)
+            cells += ['—' if point is None else f'{100 * point[key]:.1f}' for _, key in GOAL_COLUMNS]
+        lines.append(f'| {step} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)

@@ -1,0 +1,161 @@
+"""SelfTrainingMaskRCNN: which detections become pseudo-labels, the EMA teacher, the completed targets."""
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from helpers import REPO
+from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample
+from mmdet.structures.mask import BitmapMasks
+from mmdet.utils import register_all_modules
+from mmengine.config import Config
+from mmengine.structures import InstanceData
+
+from qmat.models import SelfTrainingMaskRCNN, select_pseudo_labels
+
+CPU_CONFIG = osp.join(REPO, 'configs', 'synthetic', 'mask-rcnn_r18_fpn_250i_synthetic.py')
+
+
+def _detections(rows, size=32):
+    """InstanceData of (x1, y1, x2, y2, score, label) rows, each mask its box."""
+    masks = torch.zeros(len(rows), size, size, dtype=torch.bool)
+    for mask, (x1, y1, x2, y2, *_) in zip(masks, rows):
+        mask[int(y1):int(y2), int(x1):int(x2)] = True
+    rows = torch.tensor(rows, dtype=torch.float32).reshape(-1, 6)
+    return InstanceData(bboxes=rows[:, :4], scores=rows[:, 4], labels=rows[:, 5].long(), masks=masks)
+
+
+def test_selection_keeps_confident_unannotated_detections_once():
+    annotated = torch.tensor([[0., 0., 10., 10.]])
+    detections = _detections([
+        (1, 1, 10, 10, 0.90, 0),     # the annotated flake (IoU 0.81): not a pseudo-label
+        (20, 20, 30, 30, 0.80, 1),   # an unannotated flake
+        (40, 40, 50, 50, 0.60, 0),   # below the score threshold
+        (20, 20, 30, 29, 0.75, 2),   # the same flake read as another class (IoU 0.9): a duplicate
+        (60, 0, 70, 10, 0.95, 2),    # another unannotated flake, the most confident
+        (6, 0, 16, 10, 0.85, 0),     # overlaps the annotation by IoU 4 / 16 = 0.25 < 0.3: kept
+    ], size=80)
+    kept = select_pseudo_labels(detections, annotated, score_thr=0.7, iou_thr=0.3)
+    assert kept.scores.tolist() == pytest.approx([0.95, 0.85, 0.80])
+    assert kept.labels.tolist() == [2, 0, 1]
+    assert kept.masks.shape == (3, 80, 80)
+    assert kept.masks[2, 25, 25] and not kept.masks[2, 5, 5]  # the masks follow their detections
+    top = select_pseudo_labels(detections, annotated, score_thr=0.7, iou_thr=0.3, max_per_image=1)
+    assert top.scores.tolist() == pytest.approx([0.95])
+    # a stricter overlap rule also drops the detection that touches the annotation
+    assert len(select_pseudo_labels(detections, annotated, 0.7, iou_thr=0.2)) == 2
+    # without annotations the annotated flake is a pseudo-label too; nothing confident: nothing
+    assert len(select_pseudo_labels(detections, torch.zeros(0, 4), 0.7, 0.3)) == 4
+    assert len(select_pseudo_labels(detections, annotated, 0.99, 0.3)) == 0
+    assert len(select_pseudo_labels(_detections([]), annotated, 0.5, 0.3)) == 0
+
+
+def _model(**self_training):
+    register_all_modules()
+    cfg = Config.fromfile(CPU_CONFIG).model
+    cfg.type = 'SelfTrainingMaskRCNN'
+    cfg.self_training = dict(dict(score_thr=0.7, burn_in=1, momentum=0.9), **self_training)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    return model
+
+
+def _batch(ignored=True):
+    torch.manual_seed(0)
+    inputs = torch.rand(1, 3, 64, 64) * 255
+    sample = DetDataSample(metainfo=dict(img_shape=(64, 64), ori_shape=(64, 64), pad_shape=(64, 64),
+                                         scale_factor=(1.0, 1.0), batch_input_shape=(64, 64)))
+    masks = np.zeros((1, 64, 64), np.uint8)
+    masks[0, 4:20, 4:20] = 1
+    sample.gt_instances = InstanceData(bboxes=torch.tensor([[4., 4., 20., 20.]]), labels=torch.tensor([1]),
+                                       masks=BitmapMasks(masks, 64, 64))
+    removed = torch.tensor([[30., 30., 50., 50.], [0., 40., 10., 60.]]) if ignored else torch.zeros(0, 4)
+    sample.ignored_instances = InstanceData(bboxes=removed, labels=torch.zeros(len(removed)).long())
+    return inputs, [sample]
+
+
+def test_pseudo_labels_complete_the_targets_and_are_measured_against_the_removed_flakes(monkeypatch):
+    model = _model()
+    teacher_says = _detections([(5, 5, 20, 20, 0.9, 1),      # the annotated flake
+                                (31, 31, 50, 50, 0.8, 0),    # a removed flake: right
+                                (40, 0, 60, 12, 0.75, 2)],   # nothing there: wrong
+                               size=64)
+
+    def predict(inputs, samples, rescale):
+        assert not rescale  # in the batch's coordinates, as the targets are
+        for sample in samples:
+            sample.pred_instances = teacher_says
+        return samples
+
+    monkeypatch.setattr(model.teacher, 'predict', predict)
+    inputs, samples = _batch()
+    counts = model.add_pseudo_labels(inputs, samples)
+    assert counts == dict(selftrain_pseudo_labels=2, selftrain_pseudo_on_removed=1, selftrain_removed=2,
+                          selftrain_removed_found=1)
+    gt = samples[0].gt_instances
+    assert gt.bboxes.tolist() == [[4, 4, 20, 20], [31, 31, 50, 50], [40, 0, 60, 12]]
+    assert gt.labels.tolist() == [1, 0, 2]
+    assert isinstance(gt.masks, BitmapMasks) and gt.masks.masks.shape == (3, 64, 64)
+    assert gt.masks.masks[0].sum() == 16 * 16 and gt.masks.masks[1, 40, 40] and not gt.masks.masks[1, 10, 10]
+    assert len(samples[0].ignored_instances) == 2  # still ignored: never a target
+    # without removed flakes there is nothing to measure against: only the count is logged
+    inputs, samples = _batch(ignored=False)
+    assert model.add_pseudo_labels(inputs, samples) == dict(selftrain_pseudo_labels=2)
+
+
+def test_teacher_copies_the_student_at_burn_in_then_follows_it_by_ema():
+    model = _model(burn_in=1, momentum=0.9)
+    model.train()
+    assert not model.teacher.training and not any(p.requires_grad for p in model.teacher.parameters())
+    student, teacher = model.backbone.conv1.weight, model.teacher.backbone.conv1.weight
+    assert not torch.equal(student, teacher)  # initialised apart
+    inputs, samples = _batch()
+    losses = model.loss(inputs, samples)  # step 0: plain Mask R-CNN, the teacher untouched
+    assert int(model.steps) == 1 and 'selftrain_pseudo_labels' not in losses
+    assert not torch.equal(student, teacher)
+    inputs, samples = _batch()
+    losses = model.loss(inputs, samples)  # step 1 = burn_in: the teacher is the student
+    assert torch.equal(student, teacher) and 'selftrain_pseudo_labels' in losses
+    assert set(losses) >= {'loss_rpn_cls', 'loss_cls', 'loss_mask'}
+    before_teacher = teacher.detach().clone()
+    mean, teacher_mean = model.backbone.bn1.running_mean, model.teacher.backbone.bn1.running_mean
+    before_mean = teacher_mean.clone()
+    with torch.no_grad():
+        student.add_(1.0)
+        mean.add_(3.0)
+    model.update_teacher(0.9)
+    torch.testing.assert_close(teacher, 0.9 * before_teacher + 0.1 * student.detach())
+    torch.testing.assert_close(teacher_mean, 0.9 * before_mean + 0.1 * mean)  # BN statistics follow too
+
+
+def test_steps_and_teacher_travel_with_the_checkpoint():
+    model = _model(burn_in=0)
+    model.loss(*_batch())
+    state = model.state_dict()
+    assert int(state['steps']) == 1 and any(key.startswith('teacher.') for key in state)
+    fresh = _model(burn_in=0)
+    fresh.load_state_dict(state)
+    assert int(fresh.steps) == 1
+    assert torch.equal(fresh.teacher.backbone.conv1.weight, model.teacher.backbone.conv1.weight)
+
+
+@pytest.mark.parametrize('key, value, fragment', [
+    ('score_thr', 1.5, 'model.self_training.score_thr must be in [0, 1]'),
+    ('burn_in', -1, 'model.self_training.burn_in must be >= 0'),
+    ('threshold', 0.5, "unknown key(s) ['threshold']"),
+])
+def test_impossible_settings_name_their_key(key, value, fragment):
+    with pytest.raises(ValueError, match=fragment.replace('[', r'\[').replace(']', r'\]').replace(
+            '(', r'\(').replace(')', r'\)')):
+        _model(**{key: value})
+
+
+def test_it_is_registered_and_predicts_with_the_student():
+    register_all_modules()
+    assert MODELS.get('SelfTrainingMaskRCNN') is SelfTrainingMaskRCNN
+    model = _model().eval()
+    inputs, samples = _batch()
+    with torch.no_grad():
+        out = model.predict(inputs, samples)
+    assert 'pred_instances' in out[0]

@@ -1,0 +1,64 @@
+"""The baseline's learning curve in a study regime, and the shortest schedule near its plateau.
+
+    python tools/experiments/learning_curve.py --regime paper-graphene --jobs 2 --docs docs/method.md
+
+Trains the regime's curve config (learning rate held after the warm-up, validation every 250 iterations)
+at each ``--fractions`` missing with one seed, side by side with ``--jobs``, into
+``<work-root>/curve/baseline/missing<pct>/seed<k>``; each finished curve leaves a record (every
+validation) in ``<results>/curve/`` and is not trained again. Prints bbox / segm AP per validation and
+the first iteration from which every later validation stays within ``--tolerance`` AP of its curve's
+best, and with ``--docs`` puts the table into that markdown file.
+"""
+import argparse
+import os.path as osp
+
+TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CHECKOUT = osp.dirname(TOOLS)
+
+
+def parse_args(argv=None):
+    from qmat.experiments.regimes import REGIMES
+    parser = argparse.ArgumentParser(description="Train and report a study regime's learning curve")
+    parser.add_argument('--regime', default='paper-graphene',
+                        choices=sorted(name for name, regime in REGIMES.items() if regime.curve))
+    parser.add_argument('--fractions', type=float, nargs='+', default=[0.0, 0.5])
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--jobs', type=int, default=1, help='curves trained side by side')
+    parser.add_argument('--tolerance', type=float, default=1.5, help='AP points below the plateau')
+    parser.add_argument('--report-only', action='store_true', help='train nothing; report finished curves')
+    parser.add_argument('--docs', help='markdown file whose learning-curve section is replaced')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from qmat.utils import UserInputError
+    if args.jobs < 1:
+        raise UserInputError(f'--jobs must be >= 1, got {args.jobs}')
+    from qmat.experiments.learning_curve import curve_table, run_curves, shortest_schedule
+    from qmat.experiments.regimes import REGIMES, regime_study
+    from qmat.experiments.report import write_docs_section
+
+    study = regime_study(args.regime, fractions=tuple(args.fractions), seeds=(args.seed, ),
+                         config_root=CHECKOUT, tools=TOOLS)
+    config = osp.join(CHECKOUT, REGIMES[args.regime].curve)
+    records = run_curves(study, config, seed=args.seed, jobs=args.jobs, train_missing=not args.report_only,
+                         log=lambda line: print(line, flush=True))
+    if not records:
+        print('no finished curve yet')
+        return
+    step = shortest_schedule([r['metrics']['curve'] for r in records], args.tolerance)
+    text = (f'Learning curve of the baseline in regime `{args.regime}` ({REGIMES[args.regime].curve}, seed '
+            f'{args.seed}): COCO AP (percent) on the {study.val} validation images.\n\n'
+            + curve_table(records)
+            + f'\n\nFrom iteration {step} on, every validation is within {args.tolerance} AP (bbox and segm) '
+            'of its curve\'s best.')
+    print(text)
+    if args.docs:
+        write_docs_section(args.docs, text, name=f'learning-curve-{args.regime}',
+                           title=f'Learning curve ({args.regime})')
+
+
+if __name__ == '__main__':
+    from qmat.utils import run_cli
+    run_cli(main)
