@@ -22,10 +22,26 @@ from .runs import finished, log_rows, parse_options, side_by_side, threads_per_j
 from .study import Study, cell_name, prepare_data, train_file
 
 
-def validations(work_dir: str) -> List[dict]:
-    """Every validation the newest run in ``work_dir`` logged: ``{'step': iteration, metric: value}``."""
-    runs = sorted(glob.glob(osp.join(work_dir, '2*', 'vis_data', 'scalars.json')), reverse=True)
-    return [row for row in log_rows(runs[0]) if GOAL_COLUMNS[0][1] in row] if runs else []
+def validations(work_dir: str, val_interval: int, max_iters: int) -> List[dict]:
+    """Every validation the runs in ``work_dir`` logged (a resumed run's first part too), in order:
+    ``{'step': iteration, metric: value}``.
+
+    mmengine logs a validation of an iteration-based run at step 0 (its epoch); its iteration is the
+    multiple of ``val_interval`` (or ``max_iters``) at or after the training line before it, or the
+    next one after the validation before it where no training line lies between. A validation logged
+    twice (a run resumed from before it) keeps its later value.
+    """
+    by_step: Dict[int, dict] = {}
+    trained, validated = None, 0
+    for path in sorted(glob.glob(osp.join(work_dir, '2*', 'vis_data', 'scalars.json'))):  # oldest first
+        for row in log_rows(path):
+            if GOAL_COLUMNS[0][1] not in row:
+                trained = int(row['step']) if 'step' in row else trained
+                continue
+            step = validated + val_interval if trained is None else -(-trained // val_interval) * val_interval
+            validated, trained = min(step, max_iters), None
+            by_step[validated] = dict(row, step=validated)
+    return [by_step[step] for step in sorted(by_step)]
 
 
 def curve_record_path(study: Study, method: str, fraction: float, seed: int) -> str:
@@ -39,7 +55,8 @@ def run_curves(study: Study, config: str, method: str = 'baseline', seed: int = 
     prepare_data(study)
     options_of = {fraction: [f'train_dataloader.dataset.ann_file={train_file(fraction, seed)}',
                              f'randomness.seed={seed}', *study.cfg_options] for fraction in study.fractions}
-    max_iters = int(load_config(config, parse_options(study.cfg_options)).train_cfg.max_iters)
+    train_cfg = load_config(config, parse_options(study.cfg_options)).train_cfg
+    max_iters, val_interval = int(train_cfg.max_iters), int(train_cfg.val_interval)
     threads = threads_per_job(jobs)
     work_of = {f: osp.join(study.work_root, 'curve', method, f'missing{round(100 * f):02d}', f'seed{seed}')
                for f in study.fractions}
@@ -64,7 +81,7 @@ def run_curves(study: Study, config: str, method: str = 'baseline', seed: int = 
                 return
         if not finished(work, max_iters):
             return
-        points = [nan_to_none(dict(row)) for row in validations(work)]
+        points = [nan_to_none(dict(row)) for row in validations(work, val_interval, max_iters)]
         record = dict(method=method, material=study.material, fraction=fraction, seed=seed, metrics=dict(
             curve=points), fingerprint=stamp, config=osp.relpath(config, study.config_root),
             options=options_of[fraction], threads=threads or torch.get_num_threads(),

@@ -117,14 +117,15 @@ def recovery_report(rows: List[dict], reference: str = 'baseline') -> str:
                         'share recovered' for task, _ in GOAL_COLUMNS)
     lines = [f'Share of the {reference}\'s AP loss (its 0 % run minus its run at the fraction) that each '
              f'method wins back over the {reference} at that fraction, same seeds; AP points, mean ± std '
-             'over the seeds, and the 95 % interval of the mean paired gain (Student\'s t; two seeds or more); '
-             'share = mean gain / mean loss. The goal for SASL: a share of at least 0.5 at 50 %.', '',
+             'over the seeds, and the 95 % interval of the mean paired gain (Student\'s t; two seeds or '
+             'more); share = mean gain / mean loss. The goal for SASL: a share of at least 0.5 at 50 %.', '',
              f'| method | missing | seeds | {header} |', '|' + ' --- |' * (3 + 4 * len(GOAL_COLUMNS))]
     for row in rows:
         cells = []
         for _, key in GOAL_COLUMNS:
             column = row['columns'][key]
-            cells += [format_cell(column['loss']), format_cell(column['gain']), format_interval(column['gain']),
+            cells += [format_cell(column['loss']), format_cell(column['gain']),
+                      format_interval(column['gain']),
                       '—' if column['share'] is None else f'{column["share"]:.2f}']
         lines.append(f'| {row["method"]} | {row["fraction"]:.0%} | {len(row["seeds"])} | '
                      + ' | '.join(cells) + ' |')

@@ -21,12 +21,19 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Train and report a study regime's learning curve")
     parser.add_argument('--regime', default='paper-graphene',
                         choices=sorted(name for name, regime in REGIMES.items() if regime.curve))
+    parser.add_argument('--data', help="synthetic set (default: the regime's; generated when absent)")
+    parser.add_argument('--work-root', help="default: the regime's")
+    parser.add_argument('--results', help="records go to <results>/curve/ (default: the regime's)")
+    parser.add_argument('--train', type=int, help="training images to generate (default: the regime's)")
+    parser.add_argument('--val', type=int, help="validation images to generate (default: the regime's)")
     parser.add_argument('--fractions', type=float, nargs='+', default=[0.0, 0.5])
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--jobs', type=int, default=1, help='curves trained side by side')
     parser.add_argument('--tolerance', type=float, default=1.5, help='AP points below the plateau')
     parser.add_argument('--report-only', action='store_true', help='train nothing; report finished curves')
     parser.add_argument('--docs', help='markdown file whose learning-curve section is replaced')
+    parser.add_argument('--cfg-options', nargs='+', default=[],
+                        help='extra key=value options for every curve (e.g. train_cfg.max_iters=2)')
     return parser.parse_args(argv)
 
 
@@ -39,8 +46,9 @@ def main(argv=None):
     from qmat.experiments.regimes import REGIMES, regime_study
     from qmat.experiments.report import write_docs_section
 
-    study = regime_study(args.regime, fractions=tuple(args.fractions), seeds=(args.seed, ),
-                         config_root=CHECKOUT, tools=TOOLS)
+    study = regime_study(args.regime, data=args.data, work_root=args.work_root, results=args.results,
+                         train=args.train, val=args.val, fractions=tuple(args.fractions), seeds=(args.seed, ),
+                         cfg_options=args.cfg_options, config_root=CHECKOUT, tools=TOOLS)
     config = osp.join(CHECKOUT, REGIMES[args.regime].curve)
     records = run_curves(study, config, seed=args.seed, jobs=args.jobs, train_missing=not args.report_only,
                          log=lambda line: print(line, flush=True))

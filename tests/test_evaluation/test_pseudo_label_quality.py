@@ -1,0 +1,56 @@
+"""pseudo_label_quality: per threshold, the pseudo-labels a detector would add and how many are right."""
+import math
+
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData
+
+from qmat.evaluation.pseudo_label_quality import pseudo_label_quality
+
+
+class FixedDetector(torch.nn.Module):
+    """Predicts the same detections on every image; its preprocessor passes the batch through."""
+
+    def __init__(self, detections):
+        super().__init__()
+        self.detections = detections
+        self.data_preprocessor = lambda batch, training: batch
+
+    def predict(self, inputs, samples, rescale):
+        assert not rescale
+        for sample in samples:
+            sample.pred_instances = self.detections
+        return samples
+
+
+def _boxes(rows):
+    return torch.tensor(rows, dtype=torch.float32).reshape(-1, 4)
+
+
+def test_counts_precision_and_recall_per_threshold():
+    detections = InstanceData(bboxes=_boxes([[0, 0, 10, 10], [20, 20, 30, 30], [40, 40, 50, 50],
+                                             [60, 60, 70, 70]]),
+                              scores=torch.tensor([0.95, 0.9, 0.6, 0.4]), labels=torch.tensor([0, 1, 2, 0]))
+    sample = DetDataSample(metainfo=dict(img_shape=(80, 80)))
+    sample.gt_instances = InstanceData(bboxes=_boxes([[0, 0, 10, 10]]), labels=torch.tensor([0]))  # annotated
+    # removed flakes: the one at (20, 20) is found at 0.9, the one at (60, 60) only at 0.4, one never
+    sample.ignored_instances = InstanceData(bboxes=_boxes([[21, 21, 30, 30], [60, 60, 70, 69],
+                                                           [0, 60, 8, 68]]), labels=torch.tensor([0, 0, 0]))
+    batches = [dict(inputs=torch.zeros(1, 3, 80, 80), data_samples=[sample])] * 2
+    rows = pseudo_label_quality(FixedDetector(detections), batches, [0.3, 0.5, 0.95])
+    low, mid, high = rows
+    # 0.3: (20, 20), (40, 40), (60, 60) added; two of them on removed flakes; two of three removed found
+    assert (low['images'], low['pseudo_labels'], low['on_removed'], low['removed'], low['found']) == (
+        2, 6, 4, 6, 4)
+    assert low['precision'] == 4 / 6 and low['recall'] == 4 / 6
+    assert (mid['pseudo_labels'], mid['on_removed'], mid['found']) == (4, 2, 2)
+    assert mid['precision'] == 0.5 and mid['recall'] == 2 / 6
+    # 0.95: only the annotated flake scores so high, and it is not a pseudo-label
+    assert high['pseudo_labels'] == 0 and math.isnan(high['precision']) and high['recall'] == 0
+
+
+def test_tool_refuses_an_impossible_threshold():
+    from helpers import assert_one_line_error, run_in_process
+    result = run_in_process('tools/analysis_tools/pseudo_label_quality.py', 'config.py', 'ckpt.pth',
+                            '--train-ann', 'a.json', '--score-thrs', '0.5', '1.5')
+    assert_one_line_error(result, '--score-thrs and --iou-thr must be in [0, 1], got 1.5')
