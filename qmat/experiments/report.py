@@ -11,7 +11,7 @@ from qmat.datasets.synthetic.presets import PRESETS
 from qmat.utils import write_text
 from qmat.utils.machine import machine
 
-from .columns import GOAL_COLUMNS, STUDY_COLUMNS
+from .columns import GOAL_COLUMNS, RULE_LOG_PREFIXES, STUDY_COLUMNS
 from .methods import ORACLES, in_matrix
 from .study import Study
 
@@ -148,7 +148,8 @@ def rule_report(results: List[dict]) -> str:
     mirrored branch. Empty when no record has such logs."""
     lines = []
     for r in results:
-        logs = {key[len('train/'):]: value for key, value in r['metrics'].items() if key.startswith('train/')}
+        logs = {key[len('train/'):]: value for key, value in r['metrics'].items()
+                if key.startswith(tuple(f'train/{prefix}' for prefix in RULE_LOG_PREFIXES))}
         if not logs:
             continue
         soft, on_removed = logs.get('sasl_soft_labels'), logs.get('sasl_soft_on_removed')

@@ -62,6 +62,15 @@ def log_means(work_dir: str, prefixes: Sequence[str]) -> Dict[str, float]:
     return {key: sum(v) / len(v) for key, v in values.items()}
 
 
+def seconds_per_iter(work_dir: str) -> Optional[float]:
+    """mmengine's training seconds per iteration (its window means), averaged over the logged training
+    iterations of the work dir's newest run; None without any."""
+    runs = sorted(glob.glob(osp.join(work_dir, '2*', 'vis_data', 'scalars.json')), reverse=True)
+    rows = log_rows(runs[0]) if runs else ()
+    times = [float(row['time']) for row in rows if 'loss' in row and 'time' in row]  # not validation's
+    return sum(times) / len(times) if times else None
+
+
 def parse_options(pairs: Sequence[str]) -> dict:
     """``key=value`` strings parsed as mmengine's ``--cfg-options``."""
     parsed = argparse.Namespace()

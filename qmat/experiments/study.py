@@ -32,7 +32,16 @@ from qmat.utils import UserInputError, nan_to_none
 from .columns import RULE_LOG_PREFIXES
 from .methods import STUDY_METHODS, in_matrix
 from .records import fingerprint, provenance, read_record, write_record
-from .runs import finished, last_metrics, log_means, parse_options, side_by_side, threads_per_job, train
+from .runs import (
+    finished,
+    last_metrics,
+    log_means,
+    parse_options,
+    seconds_per_iter,
+    side_by_side,
+    threads_per_job,
+    train,
+)
 
 
 def train_file(fraction: float, seed: int) -> str:
@@ -216,6 +225,8 @@ def run_study(study: Study, train_missing: bool = True, log: Callable[[str], Non
                                         removal_record_path(osp.join(study.data, ann))))
             # what the rules did in training: SASL's soft labels, BRL's recalibrated anchors
             metrics.update({f'train/{k}': v for k, v in log_means(work, RULE_LOG_PREFIXES).items()})
+            # what the run cost: mmengine's seconds per iteration, averaged over the logged iterations
+            metrics['train/seconds_per_iter'] = seconds_per_iter(work)
             # 'recovered' has no value (NaN, not JSON) where nothing was removed
             record = dict(method=method, material=study.material, fraction=fraction, seed=seed,
                           metrics=nan_to_none(metrics), fingerprint=stamp, config=study.configs[method],

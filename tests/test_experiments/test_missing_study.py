@@ -145,21 +145,27 @@ def test_fingerprint_follows_config_options_and_data(tmp_path):
 
 def test_training_log_means_and_what_the_rules_did(tmp_path):
     from qmat.experiments.report import rule_report
-    from qmat.experiments.runs import log_means
+    from qmat.experiments.runs import log_means, seconds_per_iter
     logs = tmp_path / '20261201_000000' / 'vis_data'
     logs.mkdir(parents=True)
-    rows = [dict(sasl_soft_labels=4.0, sasl_soft_on_removed=1.0, sasl_removed_negatives=8.0, loss=1.0),
-            dict(sasl_soft_labels=2.0, sasl_soft_on_removed=2.0, sasl_removed_negatives=4.0, loss=0.5),
-            {'coco/bbox_mAP': 0.2, 'step': 40}]
+    rows = [dict(sasl_soft_labels=4.0, sasl_soft_on_removed=1.0, sasl_removed_negatives=8.0, loss=1.0,
+                 time=1.5),
+            dict(sasl_soft_labels=2.0, sasl_soft_on_removed=2.0, sasl_removed_negatives=4.0, loss=0.5,
+                 time=0.5),
+            {'coco/bbox_mAP': 0.2, 'step': 40, 'time': 9.0}]
     (logs / 'scalars.json').write_text(''.join(json.dumps(r) + '\n' for r in rows) + '{"sasl_soft_lab')
     means = log_means(str(tmp_path), ('sasl_', 'brl_'))
     assert means == dict(sasl_soft_labels=3.0, sasl_soft_on_removed=1.5, sasl_removed_negatives=6.0)
     assert log_means(str(tmp_path / 'nothing'), ('sasl_',)) == {}
+    assert seconds_per_iter(str(tmp_path)) == 1.0  # training lines only, not the validation's time
+    assert seconds_per_iter(str(tmp_path / 'nothing')) is None
     sasl = dict(method='sasl-t0.8', fraction=0.5, seed=0,
                 metrics={'coco/bbox_mAP': 0.2, **{f'train/{k}': v for k, v in means.items()}})
     brl = dict(method='brl', fraction=0.0, seed=1, metrics={'train/brl_confusion': 61000.4,
+                                                           'train/seconds_per_iter': 1.2,
                                                            'train/brl_recalibrated': 2.25})
-    baseline = dict(method='baseline', fraction=0.5, seed=0, metrics={'coco/bbox_mAP': 0.2})
+    baseline = dict(method='baseline', fraction=0.5, seed=0, metrics={'coco/bbox_mAP': 0.2,
+                                                                     'train/seconds_per_iter': 1.2})
     text = rule_report([sasl, brl, baseline])
     assert '| sasl-t0.8 | 50% | 0 | 3.0 | 0.500 | 0.250 | — | — | — | — | — |' in text  # 1.5 / 3, 1.5 / 6
     assert '| brl | 0% | 1 | — | — | — | 61000 | 2.2 | — | — | — |' in text and '| baseline |' not in text
