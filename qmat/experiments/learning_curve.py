@@ -2,9 +2,11 @@
 
 A curve run trains a config whose learning rate is held after the warm-up and that validates every few
 hundred iterations (``configs/synthetic/*-curve_*``): each validation is what a schedule of that length
-reaches before its learning-rate decay, which only adds to it. The curve's plateau is its best validation
-AP; the shortest schedule is the first validated iteration from which every later validation, at every
-missing fraction, in bbox and segm AP, stays within ``tolerance`` AP points of that fraction's plateau.
+reaches before its learning-rate decay, which only adds to it. A constant learning rate makes single
+validations swing by a few AP points, so the curve is averaged over three consecutive validations; its
+plateau is the best of that average, and the shortest schedule is the first validated iteration from which
+the average, at every missing fraction, in bbox and segm AP, stays within ``tolerance`` AP points of its
+plateau.
 Finished curves leave a record (every validation) in ``<study.results>/curve/``, like the study's runs.
 """
 import glob
@@ -93,15 +95,27 @@ def run_curves(study: Study, config: str, method: str = 'baseline', seed: int = 
     return [records[f] for f in study.fractions if f in records]
 
 
-def shortest_schedule(curves: Sequence[Sequence[dict]], tolerance: float = 1.5) -> Optional[int]:
-    """The first validated iteration from which each curve stays within ``tolerance`` AP points (bbox and
-    segm) of its own best; None without curves. ``curves``: per fraction, the validations in order."""
+def smoothed(curve: Sequence[dict], key: str, window: int = 3) -> List[float]:
+    """The curve's ``key`` averaged over ``window`` consecutive validations centred on each (fewer at the
+    ends): a constant learning rate makes single validations swing by a few AP points."""
+    values = [float(point[key]) for point in curve]
+    half = window // 2
+    return [sum(values[max(0, i - half):i + half + 1]) / len(values[max(0, i - half):i + half + 1])
+            for i in range(len(values))]
+
+
+def shortest_schedule(curves: Sequence[Sequence[dict]], tolerance: float = 1.5,
+                      window: int = 3) -> Optional[int]:
+    """The first validated iteration from which each :func:`smoothed` curve stays within ``tolerance`` AP
+    points (bbox and segm) of its own best, its plateau; None without curves. ``curves``: per fraction,
+    the validations in order."""
     if not curves or not all(curves):
         return None
     steps = sorted({int(point['step']) for curve in curves for point in curve})
+    smooth = [(curve, smoothed(curve, key, window)) for curve in curves for _, key in GOAL_COLUMNS]
     for step in steps:
-        if all(100 * (max(p[key] for p in curve) - p[key]) <= tolerance
-               for curve in curves for p in curve if int(p['step']) >= step for _, key in GOAL_COLUMNS):
+        if all(100 * (max(values) - value) <= tolerance for curve, values in smooth
+               for point, value in zip(curve, values) if int(point['step']) >= step):
             return step
     return steps[-1]
 

@@ -27,7 +27,7 @@ REGIMES: Dict[str, Regime] = {
         dict(data='data/study-paper-graphene', work_root='work_dirs/study-paper-graphene',
              results='docs/missing_study/paper-graphene', preset='paper-graphene', train=256, val=128,
              methods=tuple(PAPER_STATS_METHODS), configs=dict(PAPER_STATS_METHODS)),
-        curve='configs/synthetic/mask-rcnn_r18_fpn_2000i-curve_paper-graphene.py'),
+        curve='configs/synthetic/mask-rcnn_r18_fpn_4000i-curve_paper-graphene.py'),
 }
 
 

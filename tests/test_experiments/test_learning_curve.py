@@ -5,7 +5,7 @@ import os.path as osp
 import pytest
 from helpers import REPO, assert_one_line_error, run_in_process, run_tool
 
-from qmat.experiments.learning_curve import curve_table, shortest_schedule, validations
+from qmat.experiments.learning_curve import curve_table, shortest_schedule, smoothed, validations
 from qmat.experiments.regimes import REGIMES, regime_study
 
 
@@ -16,14 +16,18 @@ def _points(bbox, segm, every=250):
 
 def test_shortest_schedule_is_where_every_later_point_stays_near_the_best():
     clean = _points([10, 20, 25, 26, 25.5], [12, 22, 27, 27.5, 27])  # within 1.5 of 26 / 27.5 from 750
-    assert shortest_schedule([clean], 1.5) == 750
+    assert shortest_schedule([clean], 1.5, window=1) == 750
     # a curve that still climbs late decides for both: 30.0 - 28.0 > 1.5 at 1000
     late = _points([10, 20, 24, 28, 30], [12, 22, 27, 27.5, 27])
-    assert shortest_schedule([clean, late], 1.5) == 1250
+    assert shortest_schedule([clean, late], 1.5, window=1) == 1250
     # a dip below the band after the first point in it moves the schedule past the dip
     dip = _points([20, 25.5, 23, 26, 26], [27, 27, 27, 27, 27])
-    assert shortest_schedule([dip], 1.5) == 1000
-    assert shortest_schedule([dip], 3.0) == 500
+    assert shortest_schedule([dip], 1.5, window=1) == 1000
+    assert shortest_schedule([dip], 3.0, window=1) == 500
+    # smoothed over three validations the dip is a swing: (25.5 + 23 + 26) / 3 = 24.83 at 750 is within
+    # 1.5 of the best smoothed value, (26 + 26) / 2 = 26, and so is every later one
+    assert smoothed(dip, 'coco/bbox_mAP') == pytest.approx([0.2275, 0.2283, 0.2483, 0.25, 0.26], abs=1e-4)
+    assert shortest_schedule([dip], 1.5) == 750
     assert shortest_schedule([], 1.5) is None and shortest_schedule([[]], 1.5) is None
 
 

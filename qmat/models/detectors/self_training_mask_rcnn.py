@@ -79,7 +79,7 @@ class SelfTrainingMaskRCNN(MaskRCNN):
     """Mask R-CNN trained on its annotations plus an EMA teacher's confident unannotated detections.
 
     Args:
-        self_training: ``score_thr`` (0.7: a detection's score to become a pseudo-label), ``iou_thr`` (0.3:
+        self_training: ``score_thr`` (0.5: a detection's score to become a pseudo-label), ``iou_thr`` (0.3:
             IoU with an annotation above which a detection is that annotation), ``burn_in`` (iterations of
             plain training before the teacher starts), ``momentum`` (0.99: the teacher's share of its
             weights kept per step), ``max_per_image`` (None: every confident detection).
@@ -90,7 +90,7 @@ class SelfTrainingMaskRCNN(MaskRCNN):
                  roi_head: ConfigDict, train_cfg: ConfigDict, test_cfg: ConfigDict, **kwargs) -> None:
         super().__init__(backbone=backbone, rpn_head=rpn_head, roi_head=roi_head, train_cfg=train_cfg,
                          test_cfg=test_cfg, **kwargs)
-        options = dict(score_thr=0.7, iou_thr=0.3, burn_in=0, momentum=0.99, max_per_image=None)
+        options = dict(score_thr=0.5, iou_thr=0.3, burn_in=0, momentum=0.99, max_per_image=None)
         unknown = set(self_training) - set(options)
         if unknown:
             raise ValueError(f'model.self_training: unknown key(s) {sorted(unknown)}; '
