@@ -73,6 +73,24 @@ def test_regimes_set_the_study_and_options_go_over_them():
         regime_study('cpu', preset='nowhere')
 
 
+def test_a_preset_study_generates_its_set_from_the_preset(tmp_path):
+    import json as json_module
+
+    from qmat.datasets.synthetic.presets import PRESETS
+    from qmat.experiments import prepare_data
+    study = regime_study('paper-graphene', data=str(tmp_path / 'set'), train=3, val=2, fractions=(0.5, ),
+                         seeds=(1, ))
+    prepare_data(study)
+    complete = json_module.load(open(tmp_path / 'set' / 'annotations' / 'instances_train2019.json'))
+    height, width = PRESETS['paper-graphene'].image_size
+    assert len(complete['images']) == 3
+    assert {(image['height'], image['width']) for image in complete['images']} == {(height, width)}
+    dropped = json_module.load(open(tmp_path / 'set' / 'annotations' /
+                                    'instances_train2019_missing50_seed1.json'))
+    removed = [a for a in dropped['annotations'] if a.get('iscrowd')]  # kept as ignored
+    assert len(removed) == round(0.5 * len(complete['annotations']))
+
+
 def test_a_method_without_a_config_in_the_regime_is_a_one_line_error(tmp_path):
     result = run_in_process('tools/experiments/missing_study.py', '--methods', 'sasl-head', '--regime',
                             'paper-graphene', '--report-only', '--results', str(tmp_path))

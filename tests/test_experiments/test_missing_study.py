@@ -134,6 +134,7 @@ def test_fingerprint_follows_config_options_and_data(tmp_path):
     assert print_once != study.fingerprint(osp.join(REPO, STUDY_METHODS['sasl-t0.8']), {'randomness.seed': 0})
     assert print_once != Study(train=32).fingerprint(config, {'randomness.seed': 0})
     assert print_once != Study(policy='uniform').fingerprint(config, {'randomness.seed': 0})
+    assert print_once != Study(preset='paper-graphene').fingerprint(config, {'randomness.seed': 0})
 
     path = str(tmp_path / 'records' / 'run.json')
     assert read_record(path) is None

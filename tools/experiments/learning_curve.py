@@ -6,8 +6,8 @@ Trains the regime's curve config (learning rate held after the warm-up, validati
 at each ``--fractions`` missing with one seed, side by side with ``--jobs``, into
 ``<work-root>/curve/baseline/missing<pct>/seed<k>``; each finished curve leaves a record (every
 validation) in ``<results>/curve/`` and is not trained again. Prints bbox / segm AP per validation and
-the first iteration from which every later validation stays within ``--tolerance`` AP of its curve's
-best, and with ``--docs`` puts the table into that markdown file.
+the first iteration from which every curve, averaged over three consecutive validations, stays within
+``--tolerance`` AP of its best average, and with ``--docs`` puts the table into that markdown file.
 """
 import argparse
 import os.path as osp
@@ -59,8 +59,8 @@ def main(argv=None):
     text = (f'Learning curve of the baseline in regime `{args.regime}` ({REGIMES[args.regime].curve}, seed '
             f'{args.seed}): COCO AP (percent) on the {study.val} validation images.\n\n'
             + curve_table(records)
-            + f'\n\nFrom iteration {step} on, every validation is within {args.tolerance} AP (bbox and segm) '
-            'of its curve\'s best.')
+            + f'\n\nFrom iteration {step} on, every curve averaged over three consecutive validations stays '
+            f'within {args.tolerance} AP (bbox and segm) of its best average.')
     print(text)
     if args.docs:
         write_docs_section(args.docs, text, name=f'learning-curve-{args.regime}',
