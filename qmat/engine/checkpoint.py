@@ -145,14 +145,16 @@ def _class_layer(key: str, saved: torch.Size, wanted: torch.Size) -> bool:
 
 
 def check_checkpoint_fits(model: torch.nn.Module, filename: str,
-                          ignored: Tuple[str, ...] = ('ema_',), new_classes: bool = False) -> List[str]:
+                          ignored: Tuple[str, ...] = ('ema_', 'teacher.', 'steps'),
+                          new_classes: bool = False) -> List[str]:
     """Refuse a checkpoint whose weights do not fit ``model``: keys that one has and the other not, or other
     shapes (mmengine would load what fits and leave the rest random, with a warning in the log).
 
     Args:
         model: The model the checkpoint is for (not wrapped for DDP).
         filename: The checkpoint.
-        ignored: Key prefixes that may be in the checkpoint only (an EMA copy).
+        ignored: Key prefixes that may be in the checkpoint only (an EMA copy; a self-training teacher and
+            its step count, so that a self-training checkpoint serves the plain Mask R-CNN config too).
         new_classes: Let the class layers (:data:`CLASS_LAYERS`) differ in their number of classes, as when
             a model is fine-tuned to a lab's own classes (``load_from``): they start afresh.
 
@@ -164,7 +166,9 @@ def check_checkpoint_fits(model: torch.nn.Module, filename: str,
     """
     state = model_state(load_local_checkpoint(filename, map_location='cpu'), filename)
     expected = model.state_dict()
-    missing = [k for k in expected if k not in state]
+    # what the model makes itself when a checkpoint lacks it (a self-training teacher copies the student)
+    optional = tuple(getattr(model, 'optional_state_prefixes', ()))
+    missing = [k for k in expected if k not in state and not (optional and k.startswith(optional))]
     unexpected = [k for k in state if k not in expected and not k.startswith(ignored)]
     differing = [k for k, v in expected.items()
                  if k in state and hasattr(state[k], 'shape') and tuple(state[k].shape) != tuple(v.shape)]

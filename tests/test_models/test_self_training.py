@@ -159,3 +159,22 @@ def test_it_is_registered_and_predicts_with_the_student():
     with torch.no_grad():
         out = model.predict(inputs, samples)
     assert 'pred_instances' in out[0]
+
+
+def test_checkpoints_serve_both_ways_between_plain_and_self_training_mask_rcnn(tmp_path):
+    """A trained baseline starts self-training (``load_from``); a self-training checkpoint hunts with the
+    plain config. Anything else missing still does not fit."""
+    from qmat.engine.checkpoint import check_checkpoint_fits
+    from qmat.utils import UserInputError
+    register_all_modules()
+    plain = MODELS.build(Config.fromfile(CPU_CONFIG).model)
+    self_training = _model()
+    for source, target in ((plain, self_training), (self_training, plain)):
+        path = str(tmp_path / f'{type(source).__name__}.pth')
+        torch.save(dict(state_dict=source.state_dict()), path)
+        assert check_checkpoint_fits(target, path) == []
+    state = plain.state_dict()
+    state.pop('backbone.conv1.weight')
+    torch.save(dict(state_dict=state), str(tmp_path / 'cut.pth'))
+    with pytest.raises(UserInputError, match='1 missing'):
+        check_checkpoint_fits(self_training, str(tmp_path / 'cut.pth'))

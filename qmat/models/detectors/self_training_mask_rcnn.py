@@ -113,6 +113,9 @@ class SelfTrainingMaskRCNN(MaskRCNN):
         # training steps taken (a buffer: saved with the checkpoint, so that a resumed run goes on)
         self.register_buffer('steps', torch.zeros((), dtype=torch.long))
 
+    # a plain Mask R-CNN checkpoint (``load_from``) lacks these: the teacher copies the student at burn_in
+    optional_state_prefixes = ('teacher.', 'steps')
+
     def train(self, mode: bool = True) -> 'SelfTrainingMaskRCNN':
         super().train(mode)
         self.teacher.eval()  # it predicts, always
