@@ -4,10 +4,10 @@
 (configs/synthetic/*_250i_synthetic.py). ``paper-graphene`` holds the SASL-RPN paper's data statistics
 at a CPU-sized resolution (:data:`~qmat.datasets.synthetic.presets.PRESETS` ``paper-graphene``: 5.6 flake
 regions per 384 x 204 image), 256 training and 128 validation images, and the schedule chosen from the
-baseline's learning curve (``curve``; :mod:`.learning_curve`).
+baseline's learning curve (``curves``; :mod:`.learning_curve`).
 """
 from dataclasses import dataclass, field
-from typing import Dict, Optional
+from typing import Dict
 
 from .methods import PAPER_STATS_METHODS, STUDY_METHODS
 from .study import Study
@@ -15,10 +15,10 @@ from .study import Study
 
 @dataclass(frozen=True)
 class Regime:
-    """A study's setting. Args: ``study``: the :class:`~.study.Study` fields it sets; ``curve``: the
-    learning-curve config of its baseline (relative to the config root), or None."""
+    """A study's setting. Args: ``study``: the :class:`~.study.Study` fields it sets; ``curves``: the
+    learning-curve config of its baseline and of other methods (relative to the config root)."""
     study: Dict = field(default_factory=dict)
-    curve: Optional[str] = None
+    curves: Dict[str, str] = field(default_factory=dict)
 
 
 REGIMES: Dict[str, Regime] = {
@@ -27,7 +27,8 @@ REGIMES: Dict[str, Regime] = {
         dict(data='data/study-paper-graphene', work_root='work_dirs/study-paper-graphene',
              results='docs/missing_study/paper-graphene', preset='paper-graphene', train=256, val=128,
              methods=tuple(PAPER_STATS_METHODS), configs=dict(PAPER_STATS_METHODS)),
-        curve='configs/synthetic/mask-rcnn_r18_fpn_4000i-curve_paper-graphene.py'),
+        curves={name: f'configs/synthetic/mask-rcnn_r18_fpn_{prefix}4000i-curve_paper-graphene.py'
+                for name, prefix in (('baseline', ''), ('self-training', 'self-training_'))}),
 }
 
 

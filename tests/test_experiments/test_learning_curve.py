@@ -66,7 +66,7 @@ def test_regimes_set_the_study_and_options_go_over_them():
         'baseline', 'ohem', 'brl', 'sasl-t0.8', 'self-training', 'self-training+sasl-t0.8',
         'self-training+brl'}
     assert all(osp.isfile(osp.join(REPO, path))
-               for path in list(study.configs.values()) + [REGIMES['paper-graphene'].curve])
+               for path in list(study.configs.values()) + list(REGIMES['paper-graphene'].curves.values()))
     cpu = regime_study('cpu')
     assert cpu.preset is None and cpu.train == 64 and 'self-training' not in cpu.configs
     with pytest.raises(Exception, match="preset must be one of"):
@@ -91,6 +91,11 @@ def test_a_preset_study_generates_its_set_from_the_preset(tmp_path):
     assert len(removed) == round(0.5 * len(complete['annotations']))
 
 
+def test_a_method_without_a_curve_config_is_a_one_line_error():
+    result = run_in_process('tools/experiments/learning_curve.py', '--method', 'ohem', '--report-only')
+    assert_one_line_error(result, '--method ohem has no curve config in regime paper-graphene')
+
+
 def test_a_method_without_a_config_in_the_regime_is_a_one_line_error(tmp_path):
     result = run_in_process('tools/experiments/missing_study.py', '--methods', 'sasl-head', '--regime',
                             'paper-graphene', '--report-only', '--results', str(tmp_path))
@@ -111,7 +116,7 @@ def test_learning_curve_command_trains_records_and_reports(tmp_path):
     for pct in ('00', '50'):
         record = json.load(open(tmp_path / 'records' / 'curve' / f'baseline_missing{pct}_seed0.json'))
         assert [p['step'] for p in record['metrics']['curve']] == [1, 2] and record['fingerprint']
-        assert record['config'] == REGIMES['paper-graphene'].curve
+        assert record['config'] == REGIMES['paper-graphene'].curves['baseline']
     assert 'From iteration' in result.stdout and 'learning-curve-paper-graphene:start' in docs.read_text()
     again = run_tool(*command, '--report-only')  # the records make the report: nothing is trained
     assert again.returncode == 0 and '[curve] training' not in again.stdout

@@ -1,10 +1,12 @@
 """The baseline's learning curve in a study regime, and the shortest schedule near its plateau.
 
     python tools/experiments/learning_curve.py --regime paper-graphene --jobs 2 --docs docs/method.md
+    python tools/experiments/learning_curve.py --regime paper-graphene --method self-training --fractions 0.5
 
 Trains the regime's curve config (learning rate held after the warm-up, validation every 250 iterations)
 at each ``--fractions`` missing with one seed, side by side with ``--jobs``, into
-``<work-root>/curve/baseline/missing<pct>/seed<k>``; each finished curve leaves a record (every
+``<work-root>/curve/<method>/missing<pct>/seed<k>`` (``--method``: the baseline, or another method with a
+curve config in the regime); each finished curve leaves a record (every
 validation) in ``<results>/curve/`` and is not trained again. Prints bbox / segm AP per validation and
 the first iteration from which every curve, averaged over three consecutive validations, stays within
 ``--tolerance`` AP of its best average, and with ``--docs`` puts the table into that markdown file.
@@ -20,7 +22,8 @@ def parse_args(argv=None):
     from qmat.experiments.regimes import REGIMES
     parser = argparse.ArgumentParser(description="Train and report a study regime's learning curve")
     parser.add_argument('--regime', default='paper-graphene',
-                        choices=sorted(name for name, regime in REGIMES.items() if regime.curve))
+                        choices=sorted(name for name, regime in REGIMES.items() if regime.curves))
+    parser.add_argument('--method', default='baseline', help="a method with a curve config in the regime")
     parser.add_argument('--data', help="synthetic set (default: the regime's; generated when absent)")
     parser.add_argument('--work-root', help="default: the regime's")
     parser.add_argument('--results', help="records go to <results>/curve/ (default: the regime's)")
@@ -49,22 +52,28 @@ def main(argv=None):
     study = regime_study(args.regime, data=args.data, work_root=args.work_root, results=args.results,
                          train=args.train, val=args.val, fractions=tuple(args.fractions), seeds=(args.seed, ),
                          cfg_options=args.cfg_options, config_root=CHECKOUT, tools=TOOLS)
-    config = osp.join(CHECKOUT, REGIMES[args.regime].curve)
-    records = run_curves(study, config, seed=args.seed, jobs=args.jobs, train_missing=not args.report_only,
+    curves = REGIMES[args.regime].curves
+    if args.method not in curves:
+        raise UserInputError(f'--method {args.method} has no curve config in regime {args.regime} '
+                             f'(those with one: {", ".join(curves)})')
+    records = run_curves(study, osp.join(CHECKOUT, curves[args.method]), method=args.method, seed=args.seed,
+                         jobs=args.jobs, train_missing=not args.report_only,
                          log=lambda line: print(line, flush=True))
     if not records:
         print('no finished curve yet')
         return
-    step = shortest_schedule([r['metrics']['curve'] for r in records], args.tolerance)
-    text = (f'Learning curve of the baseline in regime `{args.regime}` ({REGIMES[args.regime].curve}, seed '
+    text = (f'Learning curve of {args.method} in regime `{args.regime}` ({curves[args.method]}, seed '
             f'{args.seed}): COCO AP (percent) on the {study.val} validation images.\n\n'
-            + curve_table(records)
-            + f'\n\nFrom iteration {step} on, every curve averaged over three consecutive validations stays '
-            f'within {args.tolerance} AP (bbox and segm) of its best average.')
+            + curve_table(records))
+    if args.method == 'baseline':
+        step = shortest_schedule([r['metrics']['curve'] for r in records], args.tolerance)
+        text += (f'\n\nFrom iteration {step} on, every curve averaged over three consecutive validations '
+                 f'stays within {args.tolerance} AP (bbox and segm) of its best average.')
     print(text)
     if args.docs:
-        write_docs_section(args.docs, text, name=f'learning-curve-{args.regime}',
-                           title=f'Learning curve ({args.regime})')
+        suffix = '' if args.method == 'baseline' else f'-{args.method}'
+        write_docs_section(args.docs, text, name=f'learning-curve-{args.regime}{suffix}',
+                           title=f'Learning curve of {args.method} ({args.regime})')
 
 
 if __name__ == '__main__':
