@@ -178,3 +178,19 @@ def test_checkpoints_serve_both_ways_between_plain_and_self_training_mask_rcnn(t
     torch.save(dict(state_dict=state), str(tmp_path / 'cut.pth'))
     with pytest.raises(UserInputError, match='1 missing'):
         check_checkpoint_fits(self_training, str(tmp_path / 'cut.pth'))
+
+
+def test_the_student_starts_exactly_as_plain_mask_rcnn_with_the_same_seed():
+    """Until burn_in the run is the baseline's: same initial weights, same random stream after them."""
+    register_all_modules()
+    torch.manual_seed(3)
+    plain = MODELS.build(Config.fromfile(CPU_CONFIG).model)
+    plain.init_weights()
+    after_plain = torch.rand(3)
+    torch.manual_seed(3)
+    model = _model()
+    after_self_training = torch.rand(3)
+    assert torch.equal(after_plain, after_self_training)
+    state = model.state_dict()
+    for key, value in plain.state_dict().items():
+        assert torch.equal(state[key], value), key

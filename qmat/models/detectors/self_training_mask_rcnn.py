@@ -107,14 +107,25 @@ class SelfTrainingMaskRCNN(MaskRCNN):
         # the teacher: the same detector, its RoI head scoring only what could become a pseudo-label
         teacher_test_cfg = copy.deepcopy(test_cfg)
         teacher_test_cfg['rcnn']['score_thr'] = self.score_thr
-        self.teacher = MaskRCNN(backbone=backbone, rpn_head=rpn_head, roi_head=roi_head, train_cfg=train_cfg,
-                                test_cfg=teacher_test_cfg, neck=kwargs.get('neck'))
+        # built without drawing from torch's random stream, so that the student starts, and trains until
+        # burn_in, exactly as plain Mask R-CNN with the same seed would
+        with torch.random.fork_rng():
+            self.teacher = MaskRCNN(backbone=backbone, rpn_head=rpn_head, roi_head=roi_head,
+                                    train_cfg=train_cfg, test_cfg=teacher_test_cfg, neck=kwargs.get('neck'))
         self.teacher.requires_grad_(False)
         # training steps taken (a buffer: saved with the checkpoint, so that a resumed run goes on)
         self.register_buffer('steps', torch.zeros((), dtype=torch.long))
 
     # a plain Mask R-CNN checkpoint (``load_from``) lacks these: the teacher copies the student at burn_in
     optional_state_prefixes = ('teacher.', 'steps')
+
+    def init_weights(self) -> None:
+        """Initialise the student as Mask R-CNN does; the teacher copies it at ``burn_in`` instead."""
+        teacher = self._modules.pop('teacher')
+        try:
+            super().init_weights()
+        finally:
+            self._modules['teacher'] = teacher
 
     def train(self, mode: bool = True) -> 'SelfTrainingMaskRCNN':
         super().train(mode)
