@@ -32,7 +32,8 @@ def _cpu(name: str) -> str:
     return f'configs/synthetic/mask-rcnn_r18_fpn_{name}250i_synthetic.py'
 
 
-# the schedule of the paper-statistics regime, chosen from the baseline's learning curve (docs/method.md)
+# the schedule of the paper-statistics regime's configs: provisional until the baseline's learning curve
+# has a plateau (docs/method.md)
 PAPER_STATS_ITERS = 2000
 
 

@@ -3,7 +3,7 @@
 ``cpu`` is the first study's: 64 + 16 synthetic 256 x 256 scenes of about nine flakes, 250 iterations
 (configs/synthetic/*_250i_synthetic.py). ``paper-graphene`` holds the SASL-RPN paper's data statistics
 at a CPU-sized resolution (:data:`~qmat.datasets.synthetic.presets.PRESETS` ``paper-graphene``: 5.6 flake
-regions per 384 x 204 image), 256 training and 128 validation images, and the schedule chosen from the
+regions per 384 x 204 image), 256 training and 128 validation images, and a schedule to be chosen from the
 baseline's learning curve (``curves``; :mod:`.learning_curve`).
 """
 from dataclasses import dataclass, field
