@@ -234,6 +234,10 @@ def test_paper_statistics_regime_reads_the_preset_at_its_size():
         resize = next(step for step in pipeline if step['type'] == 'Resize')
         assert tuple(resize['scale']) == (width, height) and resize['keep_ratio']
     assert cfg.train_cfg.max_iters == 2000 and cfg.param_scheduler[1].milestones == [1000, 1600]
-    curve = Config.fromfile(osp.join(SYNTHETIC, 'mask-rcnn_r18_fpn_4000i-curve_paper-graphene.py'))
+    curve = Config.fromfile(osp.join(SYNTHETIC, 'mask-rcnn_r18_fpn_6000i-curve_paper-graphene.py'))
     assert [s.type for s in curve.param_scheduler] == ['LinearLR'] and curve.train_cfg.val_interval == 250
-    assert curve.train_cfg.max_iters == 4000
+    assert curve.train_cfg.max_iters == 6000
+    self_training = Config.fromfile(
+        osp.join(SYNTHETIC, 'mask-rcnn_r18_fpn_self-training_4000i-curve_paper-graphene.py'))
+    assert self_training.train_cfg.max_iters == 4000 and self_training.train_cfg.val_interval == 250
+    assert self_training.param_scheduler == curve.param_scheduler

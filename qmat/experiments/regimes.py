@@ -27,8 +27,8 @@ REGIMES: Dict[str, Regime] = {
         dict(data='data/study-paper-graphene', work_root='work_dirs/study-paper-graphene',
              results='docs/missing_study/paper-graphene', preset='paper-graphene', train=256, val=128,
              methods=tuple(PAPER_STATS_METHODS), configs=dict(PAPER_STATS_METHODS)),
-        curves={name: f'configs/synthetic/mask-rcnn_r18_fpn_{prefix}4000i-curve_paper-graphene.py'
-                for name, prefix in (('baseline', ''), ('self-training', 'self-training_'))}),
+        curves={name: f'configs/synthetic/mask-rcnn_r18_fpn_{stem}-curve_paper-graphene.py'
+                for name, stem in (('baseline', '6000i'), ('self-training', 'self-training_4000i'))}),
 }
 
 

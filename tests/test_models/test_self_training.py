@@ -194,3 +194,17 @@ def test_the_student_starts_exactly_as_plain_mask_rcnn_with_the_same_seed():
     state = model.state_dict()
     for key, value in plain.state_dict().items():
         assert torch.equal(state[key], value), key
+
+
+def test_the_student_tests_with_its_config_and_the_teacher_with_the_pseudo_label_threshold():
+    """Validation and tools/test.py read the student: its score threshold is the config's test_cfg, as
+    for plain Mask R-CNN; only the teacher scores at ``score_thr`` (mmdet merges test_cfg into the
+    roi_head config in place, so the two must not share it)."""
+    register_all_modules()
+    cfg = Config.fromfile(CPU_CONFIG).model
+    configured = cfg.test_cfg.rcnn.score_thr
+    model = _model(score_thr=0.7)
+    assert configured != 0.7
+    assert model.roi_head.test_cfg.score_thr == model.test_cfg.rcnn.score_thr == configured
+    assert model.teacher.roi_head.test_cfg.score_thr == 0.7
+    assert model.rpn_head.test_cfg == model.teacher.rpn_head.test_cfg

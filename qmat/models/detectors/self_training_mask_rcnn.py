@@ -108,10 +108,13 @@ class SelfTrainingMaskRCNN(MaskRCNN):
         teacher_test_cfg = copy.deepcopy(test_cfg)
         teacher_test_cfg['rcnn']['score_thr'] = self.score_thr
         # built without drawing from torch's random stream, so that the student starts, and trains until
-        # burn_in, exactly as plain Mask R-CNN with the same seed would
+        # burn_in, exactly as plain Mask R-CNN with the same seed would; from copies of the configs, since
+        # TwoStageDetector merges test_cfg.rcnn into roi_head in place, which would set the student's
+        # test-time score threshold to the teacher's
         with torch.random.fork_rng():
-            self.teacher = MaskRCNN(backbone=backbone, rpn_head=rpn_head, roi_head=roi_head,
-                                    train_cfg=train_cfg, test_cfg=teacher_test_cfg, neck=kwargs.get('neck'))
+            self.teacher = MaskRCNN(**copy.deepcopy(dict(
+                backbone=backbone, rpn_head=rpn_head, roi_head=roi_head, train_cfg=train_cfg,
+                neck=kwargs.get('neck'))), test_cfg=teacher_test_cfg)
         self.teacher.requires_grad_(False)
         # training steps taken (a buffer: saved with the checkpoint, so that a resumed run goes on)
         self.register_buffer('steps', torch.zeros((), dtype=torch.long))
