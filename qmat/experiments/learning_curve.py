@@ -120,10 +120,19 @@ def shortest_schedule(curves: Sequence[Sequence[dict]], tolerance: float = 1.5,
     return steps[-1]
 
 
+def tail_mean(curve: Sequence[dict], key: str, steps: Sequence[int]) -> Optional[float]:
+    """The mean of ``key`` over the curve's validations at ``steps``; None unless it has them all."""
+    values = {int(point['step']): float(point[key]) for point in curve}
+    return sum(values[s] for s in steps) / len(steps) if all(s in values for s in steps) else None
+
+
 def curve_table(records: Sequence[dict]) -> str:
-    """The curves as a markdown table: bbox / segm AP (percent) per validated iteration and fraction."""
+    """The curves as a markdown table: bbox / segm AP (percent) per validated iteration and fraction (and
+    method, where the records are of more than one)."""
     steps = sorted({int(p['step']) for r in records for p in r['metrics']['curve']})
-    header = ' | '.join(f'{r["fraction"]:.0%} missing: bbox AP | segm AP' for r in records)
+    several = len({r.get('method') for r in records}) > 1
+    header = ' | '.join(f'{r["method"] + ", " if several else ""}{r["fraction"]:.0%} missing: bbox AP | '
+                        'segm AP' for r in records)
     lines = [f'| iteration | {header} |', '|' + ' --- |' * (1 + 2 * len(records))]
     for step in steps:
         cells = []
@@ -132,3 +141,21 @@ def curve_table(records: Sequence[dict]) -> str:
             cells += ['—' if point is None else f'{100 * point[key]:.1f}' for _, key in GOAL_COLUMNS]
         lines.append(f'| {step} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
+
+
+def beside_baseline(baseline: Sequence[dict], records: Sequence[dict], last: int = 3) -> str:
+    """A method's curves (``records``) beside the ``baseline``'s at the same fractions, as a
+    :func:`curve_table`, then per fraction both curves' means over the method's ``last`` validations."""
+    base_of = {r['fraction']: r for r in baseline}
+    pairs = [(base_of.get(r['fraction']), r) for r in records]
+    text = curve_table([r for pair in pairs for r in pair if r is not None])
+    for base, mine in pairs:
+        steps = [int(point['step']) for point in mine['metrics']['curve']][-last:]
+        means = [tail_mean(r['metrics']['curve'], key, steps) for r in (base, mine) if r is not None
+                 for _, key in GOAL_COLUMNS]
+        if len(means) == 4 and None not in means:
+            base_box, base_mask, box, mask = (100 * mean for mean in means)
+            text += (f'\n\nAt {mine["fraction"]:.0%} missing, the mean of the validations at '
+                     f'{", ".join(map(str, steps))}: baseline {base_box:.1f} bbox / {base_mask:.1f} segm AP, '
+                     f'{mine["method"]} {box:.1f} / {mask:.1f}.')
+    return text

@@ -5,7 +5,13 @@ import os.path as osp
 import pytest
 from helpers import REPO, assert_one_line_error, run_in_process, run_tool
 
-from qmat.experiments.learning_curve import curve_table, shortest_schedule, smoothed, validations
+from qmat.experiments.learning_curve import (
+    beside_baseline,
+    curve_table,
+    shortest_schedule,
+    smoothed,
+    validations,
+)
 from qmat.experiments.regimes import REGIMES, regime_study
 
 
@@ -57,6 +63,25 @@ def test_validations_get_their_iteration_across_a_resumed_run(tmp_path):
     table = curve_table(records)
     assert '| 250 | 10.0 | 20.0 | 10.0 | 20.0 |' in table and '| 500 | 25.0 | 20.0 | — | — |' in table
 
+
+
+def test_a_method_curve_is_shown_beside_the_baseline_with_the_means_over_its_last_validations():
+    def curve(method, values):
+        points = [{'step': 250 * (i + 1), 'coco/bbox_mAP': v, 'coco/segm_mAP': v + 0.1}
+                  for i, v in enumerate(values)]
+        return dict(method=method, fraction=0.5, metrics=dict(curve=points))
+    # the baseline's curve is longer; the means are over the method's last three steps (500, 750, 1000)
+    baseline = [curve('baseline', [0.1, 0.2, 0.3, 0.4, 0.5])]
+    mine = [curve('self-training', [0.1, 0.3, 0.3, 0.6])]
+    text = beside_baseline(baseline, mine)
+    assert ('| baseline, 50% missing: bbox AP | segm AP | self-training, 50% missing: bbox AP | segm AP |'
+            in text)
+    assert '| 1250 | 50.0 | 60.0 | — | — |' in text
+    assert ('the mean of the validations at 500, 750, 1000: baseline 30.0 bbox / 40.0 segm AP, '
+            'self-training 40.0 / 50.0.') in text
+    # without the baseline's curve at that fraction: the method's table alone, no means
+    alone = beside_baseline([], mine)
+    assert 'baseline' not in alone and '| 1000 | 60.0 | 70.0 |' in alone
 
 def test_regimes_set_the_study_and_options_go_over_them():
     study = regime_study('paper-graphene', seeds=(0, 1), train=None)

@@ -45,7 +45,7 @@ def main(argv=None):
     from qmat.utils import UserInputError
     if args.jobs < 1:
         raise UserInputError(f'--jobs must be >= 1, got {args.jobs}')
-    from qmat.experiments.learning_curve import curve_table, run_curves, shortest_schedule
+    from qmat.experiments.learning_curve import beside_baseline, curve_table, run_curves, shortest_schedule
     from qmat.experiments.regimes import REGIMES, regime_study
     from qmat.experiments.report import write_docs_section
 
@@ -63,9 +63,12 @@ def main(argv=None):
         print('no finished curve yet')
         return
     text = (f'Learning curve of {args.method} in regime `{args.regime}` ({curves[args.method]}, seed '
-            f'{args.seed}): COCO AP (percent) on the {study.val} validation images.\n\n'
-            + curve_table(records))
-    if args.method == 'baseline':
+            f'{args.seed}): COCO AP (percent) on the {study.val} validation images.\n\n')
+    if args.method != 'baseline':  # beside the baseline's finished curves at the same fractions
+        text += beside_baseline(run_curves(study, osp.join(CHECKOUT, curves['baseline']), seed=args.seed,
+                                           train_missing=False, log=lambda line: None), records)
+    else:
+        text += curve_table(records)
         step = shortest_schedule([r['metrics']['curve'] for r in records], args.tolerance)
         text += (f'\n\nFrom iteration {step} on, every curve averaged over three consecutive validations '
                  f'stays within {args.tolerance} AP (bbox and segm) of its best average.')
