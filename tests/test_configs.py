@@ -193,7 +193,7 @@ def test_synthetic_sasl_configs_are_the_literal_reading_but_for_their_name(name)
 
 
 def _regime(name=''):
-    return osp.join(SYNTHETIC, f'mask-rcnn_r18_fpn_{name}2000i_paper-graphene.py')
+    return osp.join(SYNTHETIC, f'mask-rcnn_r18_fpn_{name}5500i_paper-graphene.py')
 
 
 @pytest.mark.parametrize('name, differs, parts', [
@@ -233,7 +233,7 @@ def test_paper_statistics_regime_reads_the_preset_at_its_size():
     for pipeline in (cfg.train_dataloader.dataset.pipeline, cfg.val_dataloader.dataset.pipeline):
         resize = next(step for step in pipeline if step['type'] == 'Resize')
         assert tuple(resize['scale']) == (width, height) and resize['keep_ratio']
-    assert cfg.train_cfg.max_iters == 2000 and cfg.param_scheduler[1].milestones == [1000, 1600]
+    assert cfg.train_cfg.max_iters == 5500 and cfg.param_scheduler[1].milestones == [2750, 4400]
     curve = Config.fromfile(osp.join(SYNTHETIC, 'mask-rcnn_r18_fpn_6000i-curve_paper-graphene.py'))
     assert [s.type for s in curve.param_scheduler] == ['LinearLR'] and curve.train_cfg.val_interval == 250
     assert curve.train_cfg.max_iters == 6000

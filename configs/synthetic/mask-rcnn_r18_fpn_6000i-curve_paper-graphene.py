@@ -1,8 +1,8 @@
-# The learning curve of the paper-statistics regime (mask-rcnn_r18_fpn_2000i_paper-graphene.py): the learning
+# The learning curve of the paper-statistics regime (mask-rcnn_r18_fpn_5500i_paper-graphene.py): the learning
 # rate held after the warm-up, validation every 250 iterations up to 6,000, so that each point is what a
 # schedule of that length reaches before its decay (tools/experiments/learning_curve.py picks the study's
 # schedule from it).
-_base_ = './mask-rcnn_r18_fpn_2000i_paper-graphene.py'
+_base_ = './mask-rcnn_r18_fpn_5500i_paper-graphene.py'
 
 max_iters = 6000
 train_cfg = dict(max_iters=max_iters, val_interval=250)

@@ -32,9 +32,9 @@ def _cpu(name: str) -> str:
     return f'configs/synthetic/mask-rcnn_r18_fpn_{name}250i_synthetic.py'
 
 
-# the schedule of the paper-statistics regime's configs: provisional until the baseline's learning curve
-# has a plateau (docs/method.md)
-PAPER_STATS_ITERS = 2000
+# the schedule of the paper-statistics regime's configs: where the baseline's learning curves reach their
+# plateaus (docs/method.md)
+PAPER_STATS_ITERS = 5500
 
 
 def _paper_stats(name: str) -> str:

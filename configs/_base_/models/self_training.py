@@ -1,4 +1,4 @@
-# Self-training (qmat's SelfTrainingMaskRCNN) for schedules of 4,000 iterations or so: merge it as
+# Self-training (qmat's SelfTrainingMaskRCNN) for schedules of 4,000-6,000 iterations: merge it as
 # model = dict(type='SelfTrainingMaskRCNN', self_training={{_base_.self_training}}).
 # The teacher starts at iteration 1,000 and follows the student slowly (momentum 0.999: a time constant of
 # 1,000 steps); a detection becomes a pseudo-label at score 0.7 when it overlaps no annotation by IoU 0.3
