@@ -84,6 +84,10 @@ def report(summary: List[dict], study: Study) -> str:
     return '\n'.join(lines)
 
 
+def _paired(results: List[dict]) -> Dict[tuple, dict]:
+    return {(r['method'], r['fraction'], r['seed']): r['metrics'] for r in results}
+
+
 def recovery(results: List[dict], study: Study, reference: str = 'baseline') -> List[dict]:
     """How much of the reference's AP loss each method wins back, seed by seed.
 
@@ -91,7 +95,7 @@ def recovery(results: List[dict], study: Study, reference: str = 'baseline') -> 
     ``method(p) - ref(p)``; both are averaged over the seeds that have all three runs, and the share
     recovered is the mean gain over the mean loss (None when the reference lost nothing).
     """
-    by_cell = {(r['method'], r['fraction'], r['seed']): r['metrics'] for r in results}
+    by_cell = _paired(results)
     rows = []
     for method in (m for m in study.methods if m != reference):
         for fraction in (f for f in study.fractions if f > 0):
@@ -118,7 +122,7 @@ def recovery_report(rows: List[dict], reference: str = 'baseline') -> str:
     lines = [f'Share of the {reference}\'s AP loss (its 0 % run minus its run at the fraction) that each '
              f'method wins back over the {reference} at that fraction, same seeds; AP points, mean ± std '
              'over the seeds, and the 95 % interval of the mean paired gain (Student\'s t; two seeds or '
-             'more); share = mean gain / mean loss. The goal for SASL: a share of at least 0.5 at 50 %.', '',
+             'more); share = mean gain / mean loss. The goal: a share of at least 0.5 at 50 %.', '',
              f'| method | missing | seeds | {header} |', '|' + ' --- |' * (3 + 4 * len(GOAL_COLUMNS))]
     for row in rows:
         cells = []
@@ -129,6 +133,94 @@ def recovery_report(rows: List[dict], reference: str = 'baseline') -> str:
                       '—' if column['share'] is None else f'{column["share"]:.2f}']
         lines.append(f'| {row["method"]} | {row["fraction"]:.0%} | {len(row["seeds"])} | '
                      + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+# a regime tells methods apart where the reference's mean loss is this many paired seed stds or more
+SIGNAL_RATIO = 3.0
+
+
+def signal(results: List[dict], study: Study, reference: str = 'baseline') -> List[dict]:
+    """The reference's own AP loss from 0 % to each fraction, seed by seed, against its seed noise.
+
+    Returns:
+        Per fraction: the seeds with both runs and, per goal column, the loss's mean ± std and ``ratio``
+        (mean / std; None for fewer than two seeds or no spread).
+    """
+    by_cell = _paired(results)
+    rows = []
+    for fraction in (f for f in study.fractions if f > 0):
+        seeds = [s for s in study.seeds
+                 if (reference, 0.0, s) in by_cell and (reference, fraction, s) in by_cell]
+        if not seeds:
+            continue
+        columns = {}
+        for _, key in GOAL_COLUMNS:
+            loss = mean_std([by_cell[reference, 0.0, s][key] - by_cell[reference, fraction, s][key]
+                             for s in seeds])
+            columns[key] = dict(loss=loss, ratio=loss['mean'] / loss['std'] if loss['std'] > 0 else None)
+        rows.append(dict(fraction=fraction, seeds=seeds, columns=columns))
+    return rows
+
+
+def signal_report(rows: List[dict], reference: str = 'baseline') -> str:
+    """:func:`signal` as a markdown table."""
+    header = ' | '.join(f'{task} AP loss | loss / std' for task, _ in GOAL_COLUMNS)
+    lines = [f'The {reference}\'s AP loss from 0 % to each fraction, paired by seed (AP points, mean ± std '
+             f'over the seeds), and the mean loss in paired seed stds: the regime tells methods apart where '
+             f'it is {SIGNAL_RATIO:g} or more.', '',
+             f'| missing | seeds | {header} |', '|' + ' --- |' * (2 + 2 * len(GOAL_COLUMNS))]
+    for row in rows:
+        cells = []
+        for _, key in GOAL_COLUMNS:
+            column = row['columns'][key]
+            cells += [format_cell(column['loss']), _number(column['ratio'])]
+        lines.append(f'| {row["fraction"]:.0%} | {len(row["seeds"])} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def cost(results: List[dict], study: Study, reference: str = 'baseline') -> List[dict]:
+    """What each method costs: its AP at 0 % minus the reference's, and its training seconds per
+    iteration over the reference's, both paired by seed (the time over runs of the same fraction too).
+
+    Returns:
+        Per method with a pair: ``seeds`` (those at 0 %), per goal column the paired AP difference at 0 %
+        (``None`` without a pair), and ``time`` (mean ± std of the ratios over every pair; None without).
+    """
+    by_cell = _paired(results)
+    rows = []
+    for method in (m for m in study.methods if m != reference):
+        seeds = [s for s in study.seeds if (method, 0.0, s) in by_cell and (reference, 0.0, s) in by_cell]
+        columns = {key: mean_std([by_cell[method, 0.0, s][key] - by_cell[reference, 0.0, s][key]
+                                  for s in seeds]) if seeds else None for _, key in GOAL_COLUMNS}
+        step = {cell: metrics.get('train/seconds_per_iter') for cell, metrics in by_cell.items()}
+        ratios = [step[method, f, s] / step[reference, f, s] for f in study.fractions for s in study.seeds
+                  if step.get((method, f, s)) and step.get((reference, f, s))]
+        if seeds or ratios:
+            rows.append(dict(method=method, seeds=seeds, columns=columns,
+                             time=mean_std(ratios) if ratios else None))
+    return rows
+
+
+def cost_report(rows: List[dict], reference: str = 'baseline') -> str:
+    """:func:`cost` as a markdown table."""
+    header = ' | '.join(f'{task} AP at 0 % minus {reference} | 95 % interval' for task, _ in GOAL_COLUMNS)
+    lines = [f'What each method costs against the {reference}, paired by seed: its AP at 0 % missing minus '
+             f'the {reference}\'s (AP points, mean ± std; 95 % interval as above), and its training '
+             f'seconds per iteration over the {reference}\'s in runs of the same fraction and seed '
+             '(mean ± std of the ratios; runs trained side by side share the cores, so a ratio holds as '
+             'well as their neighbours were alike). The goals for a new method: no more than 1 AP at 0 %, '
+             'at most 2.2x the time.', '',
+             f'| method | seeds at 0 % | {header} | time / {reference} |',
+             '|' + ' --- |' * (3 + 2 * len(GOAL_COLUMNS))]
+    for row in rows:
+        cells = []
+        for _, key in GOAL_COLUMNS:
+            cells += [format_cell(row['columns'][key]), format_interval(row['columns'][key])]
+        time = row['time']
+        cells.append('—' if time is None else f'{time["mean"]:.2f}x'
+                     + (f' ± {time["std"]:.2f}' if time['n'] > 1 else ''))
+        lines.append(f'| {row["method"]} | {len(row["seeds"])} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
 
@@ -176,12 +268,15 @@ def rule_report(results: List[dict]) -> str:
 
 
 def study_text(results: List[dict], study: Study) -> str:
-    """Everything the study reports: its table, the recovery table and the rules' table (when they have
-    rows), as the docs section holds them."""
-    recovered = recovery(results, study)
+    """Everything the study reports: its table, then (when they have rows) the baseline's loss against its
+    seed noise, the recovery table, the cost table and the rules' table, as the docs section holds them."""
+    parts = [report(summarize(results, study), study)]
+    signals, recovered, costs = signal(results, study), recovery(results, study), cost(results, study)
+    parts += [signal_report(signals)] if signals else []
+    parts += [recovery_report(recovered)] if recovered else []
+    parts += [cost_report(costs)] if costs else []
     rules = rule_report(results)
-    return (report(summarize(results, study), study)
-            + ('\n\n' + recovery_report(recovered) if recovered else '') + ('\n\n' + rules if rules else ''))
+    return '\n\n'.join(parts + ([rules] if rules else []))
 
 
 def write_docs_section(path: str, text: str, name: str = 'missing-study',

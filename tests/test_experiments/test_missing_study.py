@@ -50,6 +50,9 @@ def test_study_command_trains_evaluates_skips_and_reports(tmp_path):
     assert text.startswith('# Benchmarks\n\ntext before') and '| sasl-t0.8 | 50% | 1 |' in text
     assert '| oracle-rpn | 50% | 1 |' in text and '| oracle-rpn | 0% |' not in text
     assert 'share recovered' in text  # the goal's table, from the same records
+    assert 'loss / std' in text and 'time / baseline' in text  # the regime's signal, the methods' cost
+    assert [row['fraction'] for row in study['signal']] == [0.5]
+    assert 'sasl-t0.8' in [row['method'] for row in study['cost']]  # paired with the baseline at 0 %
     ap = {(r['method'], r['fraction']): r['metrics']['coco/bbox_mAP'] for r in study['runs']}
     loss = ap['baseline', 0.0] - ap['baseline', 0.5]
     for row in study['recovery']:
@@ -102,6 +105,46 @@ def test_recovery_pairs_seeds_and_divides_mean_gain_by_mean_loss():
     assert '| sasl | 50% | 2 | 8.0 ± 2.8 | 4.0 ± 2.8 | [-21.4, 29.4] | 0.50 |' in table
     assert 12.706 * 0.02 == pytest.approx(0.2541, abs=1e-4)
     assert '| ohem | 50% | 1 | 6.0 | -3.0 | — | -0.50 |' in table  # one seed: no interval
+
+
+def test_signal_and_cost_pair_seeds_against_the_baseline():
+    from qmat.experiments import Study
+    from qmat.experiments.report import cost, cost_report, signal, signal_report, study_text
+
+    def run(method, fraction, seed, bbox, segm, step=None):
+        metrics = {'coco/bbox_mAP': bbox, 'coco/segm_mAP': segm}
+        return dict(method=method, fraction=fraction, seed=seed,
+                    metrics=dict(metrics, **({'train/seconds_per_iter': step} if step else {})))
+    results = [run('baseline', 0.0, 0, 0.50, 0.60, 1.0), run('baseline', 0.0, 1, 0.52, 0.60, 1.2),
+               run('baseline', 0.0, 2, 0.48, 0.62, 1.0),
+               run('baseline', 0.5, 0, 0.42, 0.55, 1.0), run('baseline', 0.5, 1, 0.42, 0.52, 1.0),
+               run('baseline', 0.5, 2, 0.39, 0.60),  # no step time: left out of the ratios
+               run('st', 0.0, 0, 0.49, 0.61, 1.5), run('st', 0.0, 2, 0.46, 0.62, 2.0),
+               run('st', 0.5, 2, 0.45, 0.58, 3.0), run('ohem', 0.5, 0, 0.40, 0.50, 1.1)]
+    study = Study(methods=('baseline', 'st', 'ohem'), fractions=(0.0, 0.5), seeds=(0, 1, 2))
+    row, = signal(results, study)
+    bbox, segm = row['columns']['coco/bbox_mAP'], row['columns']['coco/segm_mAP']
+    # bbox losses 0.08, 0.10, 0.09: mean 0.09, std 0.01; segm 0.05, 0.08, 0.02: mean 0.05, std 0.03
+    assert row['seeds'] == [0, 1, 2] and bbox['loss']['mean'] == pytest.approx(0.09)
+    assert bbox['ratio'] == pytest.approx(9.0) and segm['ratio'] == pytest.approx(0.05 / 0.03)
+    assert '| 50% | 3 | 9.0 ± 1.0 | 9.0 | 5.0 ± 3.0 | 1.7 |' in signal_report([row])
+    assert signal(results[:1], study) == []  # no pair
+    one, = signal([results[0], results[3]], study)
+    assert one['columns']['coco/bbox_mAP']['ratio'] is None  # one seed has no spread
+
+    st, ohem = cost(results, study)
+    # at 0 %: st - baseline = -0.01 and -0.02 (bbox), +0.01 and 0.0 (segm); step 1.5 / 1.0, 2.0 / 1.0 and
+    # (at 50 %, seed 2) none: the baseline's step is missing there
+    assert st['seeds'] == [0, 2] and st['columns']['coco/bbox_mAP']['mean'] == pytest.approx(-0.015)
+    assert st['time']['mean'] == pytest.approx(1.75) and st['time']['n'] == 2
+    assert ohem['seeds'] == [] and ohem['columns']['coco/bbox_mAP'] is None
+    assert ohem['time']['mean'] == pytest.approx(1.1)
+    table = cost_report([st, ohem])
+    # t(0.975, 1 dof) = 12.706, std 0.00707 / sqrt(2) = 0.005: -1.5 ± 6.4 points
+    assert '| st | 2 | -1.5 ± 0.7 | [-7.9, 4.9] | 0.5 ± 0.7 | [-5.9, 6.9] | 1.75x ± 0.35 |' in table
+    assert '| ohem | 0 | — | — | — | — | 1.10x |' in table
+    text = study_text(results, study)
+    assert text.index('loss / std') < text.index('share recovered') < text.index('time / baseline')
 
 
 def test_report_leaves_out_rows_without_runs_and_counts_what_is_missing():

@@ -62,7 +62,7 @@ def main(argv=None):
     from qmat.experiments import run_study
     from qmat.experiments.plot import plot
     from qmat.experiments.regimes import regime_study
-    from qmat.experiments.report import recovery, study_text, summarize, write_docs_section
+    from qmat.experiments.report import cost, recovery, signal, study_text, summarize, write_docs_section
     from qmat.utils import dump_json
 
     study = regime_study(args.regime, data=args.data, work_root=args.work_root, results=args.results,
@@ -78,7 +78,8 @@ def main(argv=None):
     summary = summarize(results, study)
     text = study_text(results, study)
     print(text)
-    dump_json(dict(runs=results, summary=summary, recovery=recovery(results, study)),
+    dump_json(dict(runs=results, summary=summary, signal=signal(results, study),
+                   recovery=recovery(results, study), cost=cost(results, study)),
               args.json or osp.join(study.work_root, 'study.json'), indent=1)
     suffix = '' if args.regime == 'cpu' else f'_{args.regime}'
     plot_path = args.plot or f'docs/images/missing_study{suffix}.png'
