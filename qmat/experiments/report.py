@@ -88,6 +88,12 @@ def _paired(results: List[dict]) -> Dict[tuple, dict]:
     return {(r['method'], r['fraction'], r['seed']): r['metrics'] for r in results}
 
 
+def _difference(by_cell: Dict[tuple, dict], first: tuple, second: tuple, seeds: Sequence[int],
+                key: str) -> Dict[str, float]:
+    """Mean ± std over ``seeds`` of ``key`` in the (method, fraction) cell ``first`` minus ``second``."""
+    return mean_std([by_cell[(*first, s)][key] - by_cell[(*second, s)][key] for s in seeds])
+
+
 def recovery(results: List[dict], study: Study, reference: str = 'baseline') -> List[dict]:
     """How much of the reference's AP loss each method wins back, seed by seed.
 
@@ -105,10 +111,8 @@ def recovery(results: List[dict], study: Study, reference: str = 'baseline') -> 
                 continue
             columns = {}
             for _, key in GOAL_COLUMNS:
-                loss = mean_std([by_cell[reference, 0.0, s][key] - by_cell[reference, fraction, s][key]
-                                 for s in seeds])
-                gain = mean_std([by_cell[method, fraction, s][key] - by_cell[reference, fraction, s][key]
-                                 for s in seeds])
+                loss = _difference(by_cell, (reference, 0.0), (reference, fraction), seeds, key)
+                gain = _difference(by_cell, (method, fraction), (reference, fraction), seeds, key)
                 share = gain['mean'] / loss['mean'] if loss['mean'] > 0 else None
                 columns[key] = dict(loss=loss, gain=gain, share=share)
             rows.append(dict(method=method, fraction=fraction, seeds=seeds, columns=columns))
@@ -156,8 +160,7 @@ def signal(results: List[dict], study: Study, reference: str = 'baseline') -> Li
             continue
         columns = {}
         for _, key in GOAL_COLUMNS:
-            loss = mean_std([by_cell[reference, 0.0, s][key] - by_cell[reference, fraction, s][key]
-                             for s in seeds])
+            loss = _difference(by_cell, (reference, 0.0), (reference, fraction), seeds, key)
             columns[key] = dict(loss=loss, ratio=loss['mean'] / loss['std'] if loss['std'] > 0 else None)
         rows.append(dict(fraction=fraction, seeds=seeds, columns=columns))
     return rows
@@ -191,8 +194,8 @@ def cost(results: List[dict], study: Study, reference: str = 'baseline') -> List
     rows = []
     for method in (m for m in study.methods if m != reference):
         seeds = [s for s in study.seeds if (method, 0.0, s) in by_cell and (reference, 0.0, s) in by_cell]
-        columns = {key: mean_std([by_cell[method, 0.0, s][key] - by_cell[reference, 0.0, s][key]
-                                  for s in seeds]) if seeds else None for _, key in GOAL_COLUMNS}
+        columns = {key: _difference(by_cell, (method, 0.0), (reference, 0.0), seeds, key) if seeds else None
+                   for _, key in GOAL_COLUMNS}
         step = {cell: metrics.get('train/seconds_per_iter') for cell, metrics in by_cell.items()}
         ratios = [step[method, f, s] / step[reference, f, s] for f in study.fractions for s in study.seeds
                   if step.get((method, f, s)) and step.get((reference, f, s))]
