@@ -191,12 +191,12 @@ def cost(results: List[dict], study: Study, reference: str = 'baseline') -> List
         (``None`` without a pair), and ``time`` (mean ± std of the ratios over every pair; None without).
     """
     by_cell = _paired(results)
+    step = {cell: metrics.get('train/seconds_per_iter') for cell, metrics in by_cell.items()}
     rows = []
     for method in (m for m in study.methods if m != reference):
         seeds = [s for s in study.seeds if (method, 0.0, s) in by_cell and (reference, 0.0, s) in by_cell]
         columns = {key: _difference(by_cell, (method, 0.0), (reference, 0.0), seeds, key) if seeds else None
                    for _, key in GOAL_COLUMNS}
-        step = {cell: metrics.get('train/seconds_per_iter') for cell, metrics in by_cell.items()}
         ratios = [step[method, f, s] / step[reference, f, s] for f in study.fractions for s in study.seeds
                   if step.get((method, f, s)) and step.get((reference, f, s))]
         if seeds or ratios:
@@ -209,11 +209,11 @@ def cost_report(rows: List[dict], reference: str = 'baseline') -> str:
     """:func:`cost` as a markdown table."""
     header = ' | '.join(f'{task} AP at 0 % minus {reference} | 95 % interval' for task, _ in GOAL_COLUMNS)
     lines = [f'What each method costs against the {reference}, paired by seed: its AP at 0 % missing minus '
-             f'the {reference}\'s (AP points, mean ± std; 95 % interval as above), and its training '
-             f'seconds per iteration over the {reference}\'s in runs of the same fraction and seed '
-             '(mean ± std of the ratios; runs trained side by side share the cores, so a ratio holds as '
-             'well as their neighbours were alike). The goals for a new method: no more than 1 AP at 0 %, '
-             'at most 2.2x the time.', '',
+             f'the {reference}\'s (AP points, mean ± std, and the 95 % interval of the mean, Student\'s t), '
+             f'and its training seconds per iteration over the {reference}\'s in runs of the same fraction '
+             'and seed (mean ± std of the ratios; runs trained side by side share the cores, so a ratio '
+             'holds as well as their neighbours were alike). The goals for a new method: no more than 1 AP '
+             'at 0 %, at most 2.2x the time.', '',
              f'| method | seeds at 0 % | {header} | time / {reference} |',
              '|' + ' --- |' * (3 + 2 * len(GOAL_COLUMNS))]
     for row in rows:
