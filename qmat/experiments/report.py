@@ -253,10 +253,13 @@ def rule_report(results: List[dict]) -> str:
         pseudo = logs.get('selftrain_pseudo_labels')
         pseudo_precision = _ratio(logs.get('selftrain_pseudo_on_removed'), pseudo)
         pseudo_recall = _ratio(logs.get('selftrain_removed_found'), logs.get('selftrain_removed'))
+        right_class = _ratio(logs.get('selftrain_pseudo_right_class'),
+                             logs.get('selftrain_pseudo_on_removed'))
         lines.append(f'| {r["method"]} | {r["fraction"]:.0%} | {r["seed"]} | {_number(soft)} | '
                      f'{_number(precision, 3)} | {_number(recall, 3)} | '
                      f'{_number(logs.get("brl_confusion"), 0)} | {_number(logs.get("brl_recalibrated"))} | '
-                     f'{_number(pseudo)} | {_number(pseudo_precision, 3)} | {_number(pseudo_recall, 3)} |')
+                     f'{_number(pseudo)} | {_number(pseudo_precision, 3)} | {_number(pseudo_recall, 3)} | '
+                     f'{_number(right_class, 3)} |')
     if not lines:
         return ''
     return '\n'.join([
@@ -264,10 +267,11 @@ def rule_report(results: List[dict]) -> str:
         "(mmengine logs these counts' value at the logging iteration, not a window mean): SASL's soft "
         "labels with their precision and recall against the removed flakes, BRL's confusion anchors and "
         'those it pushed up (the mirrored branch), the pseudo-labels that self-training added (after its '
-        'burn-in) with their precision and recall against the removed flakes.', '',
+        'burn-in) with their precision and recall against the removed flakes and, of those on a removed '
+        'flake, the share given its thickness class.', '',
         '| method | missing | seed | soft labels | precision | recall | confusion anchors | recalibrated | '
-        'pseudo-labels | precision | recall |',
-        '|' + ' --- |' * 11, *lines])
+        'pseudo-labels | precision | recall | right class |',
+        '|' + ' --- |' * 12, *lines])
 
 
 def study_text(results: List[dict], study: Study) -> str:

@@ -211,11 +211,12 @@ def test_training_log_means_and_what_the_rules_did(tmp_path):
     baseline = dict(method='baseline', fraction=0.5, seed=0, metrics={'coco/bbox_mAP': 0.2,
                                                                      'train/seconds_per_iter': 1.2})
     text = rule_report([sasl, brl, baseline])
-    assert '| sasl-t0.8 | 50% | 0 | 3.0 | 0.500 | 0.250 | — | — | — | — | — |' in text  # 1.5 / 3, 1.5 / 6
-    assert '| brl | 0% | 1 | — | — | — | 61000 | 2.2 | — | — | — |' in text and '| baseline |' not in text
+    assert '| sasl-t0.8 | 50% | 0 | 3.0 | 0.500 | 0.250 | — | — | — | — | — | — |' in text  # 1.5 / 3, 1.5 / 6
+    assert '| brl | 0% | 1 | — | — | — | 61000 | 2.2 | — | — | — | — |' in text and '| baseline |' not in text
     self_training = dict(method='self-training', fraction=0.5, seed=2, metrics={
         'train/selftrain_pseudo_labels': 8.0, 'train/selftrain_pseudo_on_removed': 6.0,
-        'train/selftrain_removed': 12.0, 'train/selftrain_removed_found': 3.0})
-    row = '| self-training | 50% | 2 | — | — | — | — | — | 8.0 | 0.750 | 0.250 |'
+        'train/selftrain_pseudo_right_class': 4.5, 'train/selftrain_removed': 12.0,
+        'train/selftrain_removed_found': 3.0})
+    row = '| self-training | 50% | 2 | — | — | — | — | — | 8.0 | 0.750 | 0.250 | 0.750 |'  # 4.5 / 6
     assert row in rule_report([self_training])
     assert rule_report([baseline]) == ''

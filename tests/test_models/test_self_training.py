@@ -78,7 +78,8 @@ def _batch(ignored=True):
 def test_pseudo_labels_complete_the_targets_and_are_measured_against_the_removed_flakes(monkeypatch):
     model = _model()
     teacher_says = _detections([(5, 5, 20, 20, 0.9, 1),      # the annotated flake
-                                (31, 31, 50, 50, 0.8, 0),    # a removed flake: right
+                                (31, 31, 50, 50, 0.8, 0),    # a removed flake, its class: right
+                                (0, 41, 10, 60, 0.78, 2),    # a removed flake (class 0) read as class 2
                                 (40, 0, 60, 12, 0.75, 2)],   # nothing there: wrong
                                size=64)
 
@@ -91,17 +92,17 @@ def test_pseudo_labels_complete_the_targets_and_are_measured_against_the_removed
     monkeypatch.setattr(model.teacher, 'predict', predict)
     inputs, samples = _batch()
     counts = model.add_pseudo_labels(inputs, samples)
-    assert counts == dict(selftrain_pseudo_labels=2, selftrain_pseudo_on_removed=1, selftrain_removed=2,
-                          selftrain_removed_found=1)
+    assert counts == dict(selftrain_pseudo_labels=3, selftrain_pseudo_on_removed=2,
+                          selftrain_pseudo_right_class=1, selftrain_removed=2, selftrain_removed_found=2)
     gt = samples[0].gt_instances
-    assert gt.bboxes.tolist() == [[4, 4, 20, 20], [31, 31, 50, 50], [40, 0, 60, 12]]
-    assert gt.labels.tolist() == [1, 0, 2]
-    assert isinstance(gt.masks, BitmapMasks) and gt.masks.masks.shape == (3, 64, 64)
+    assert gt.bboxes.tolist() == [[4, 4, 20, 20], [31, 31, 50, 50], [0, 41, 10, 60], [40, 0, 60, 12]]
+    assert gt.labels.tolist() == [1, 0, 2, 2]
+    assert isinstance(gt.masks, BitmapMasks) and gt.masks.masks.shape == (4, 64, 64)
     assert gt.masks.masks[0].sum() == 16 * 16 and gt.masks.masks[1, 40, 40] and not gt.masks.masks[1, 10, 10]
     assert len(samples[0].ignored_instances) == 2  # still ignored: never a target
     # without removed flakes there is nothing to measure against: only the count is logged
     inputs, samples = _batch(ignored=False)
-    assert model.add_pseudo_labels(inputs, samples) == dict(selftrain_pseudo_labels=2)
+    assert model.add_pseudo_labels(inputs, samples) == dict(selftrain_pseudo_labels=3)
 
 
 def test_teacher_copies_the_student_at_burn_in_then_follows_it_by_ema():

@@ -17,8 +17,9 @@ finds nothing worth keeping); at ``burn_in`` the teacher copies the student, the
 ``momentum`` per step. Removed flakes kept as ignored instances (``drop_annotations.py --keep-as-ignored``)
 are never used for training or selection; they only measure the pseudo-labels, logged per batch:
 ``selftrain_pseudo_labels`` (added), ``selftrain_pseudo_on_removed`` (of them, matching a removed flake at
-IoU >= 0.5: precision = on_removed / added), ``selftrain_removed`` and ``selftrain_removed_found`` (removed
-flakes, and those a pseudo-label matches: recall = found / removed).
+IoU >= 0.5: precision = on_removed / added), ``selftrain_pseudo_right_class`` (of those, matching one of
+their own thickness class), ``selftrain_removed`` and ``selftrain_removed_found`` (removed flakes, and those
+a pseudo-label matches: recall = found / removed).
 """
 import copy
 from typing import List, Optional
@@ -160,8 +161,8 @@ class SelfTrainingMaskRCNN(MaskRCNN):
         """
         bare = [DetDataSample(metainfo=sample.metainfo) for sample in batch_data_samples]
         predictions = self.teacher.predict(batch_inputs, bare, rescale=False)
-        counts = dict(selftrain_pseudo_labels=0, selftrain_pseudo_on_removed=0, selftrain_removed=0,
-                      selftrain_removed_found=0)
+        counts = dict(selftrain_pseudo_labels=0, selftrain_pseudo_on_removed=0,
+                      selftrain_pseudo_right_class=0, selftrain_removed=0, selftrain_removed_found=0)
         measured = False
         for sample, predicted in zip(batch_data_samples, predictions):
             gt = sample.gt_instances
@@ -172,7 +173,9 @@ class SelfTrainingMaskRCNN(MaskRCNN):
             if removed is not None and len(removed):
                 measured = True
                 match = bbox_overlaps(pseudo.bboxes, removed.bboxes.to(pseudo.bboxes)) >= MATCH_IOU
+                same_class = pseudo.labels[:, None] == removed.labels.to(pseudo.labels)[None, :]
                 counts['selftrain_pseudo_on_removed'] += int(match.any(dim=1).sum())
+                counts['selftrain_pseudo_right_class'] += int((match & same_class).any(dim=1).sum())
                 counts['selftrain_removed'] += len(removed)
                 counts['selftrain_removed_found'] += int(match.any(dim=0).sum())
             if not len(pseudo):
@@ -186,8 +189,9 @@ class SelfTrainingMaskRCNN(MaskRCNN):
                                               gt.masks.height, gt.masks.width)
             sample.gt_instances = completed
         if not measured:
-            del counts['selftrain_pseudo_on_removed'], counts['selftrain_removed']
-            del counts['selftrain_removed_found']
+            for key in ('selftrain_pseudo_on_removed', 'selftrain_pseudo_right_class', 'selftrain_removed',
+                        'selftrain_removed_found'):
+                del counts[key]
         return counts
 
     def loss(self, batch_inputs: Tensor, batch_data_samples: SampleList) -> dict:
