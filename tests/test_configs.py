@@ -217,6 +217,15 @@ def test_paper_statistics_methods_change_only_their_part(name, differs, parts):
     assert regime.rpn_head == cpu.rpn_head and regime.train_cfg == cpu.train_cfg
 
 
+def test_box_only_self_training_differs_from_self_training_in_its_pseudo_labels_masks_only():
+    path, parent = _regime('self-training-boxes_'), _regime('self-training_')
+    assert _differences(path, parent) == {'roi_head', 'self_training'}
+    mine, theirs = Config.fromfile(path).model, Config.fromfile(parent).model
+    assert mine.roi_head.pop('type') == 'BoxOnlyRoIHead' and theirs.roi_head.pop('type') == 'StandardRoIHead'
+    assert mine.roi_head == theirs.roi_head
+    assert mine.self_training == dict(theirs.self_training, masks=False)
+
+
 @pytest.mark.parametrize('parent', ['sasl-t0.8_', 'brl_'])
 def test_self_training_combinations_add_only_self_training_to_their_parent(parent):
     combination = _regime(f'self-training_{parent}')

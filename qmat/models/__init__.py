@@ -7,7 +7,8 @@ from .losses import (
                      background_recalibration_loss,
                      instance_prototypes,
 )
+from .roi_heads import BoxOnlyRoIHead
 
 __all__ = ['BRLRPNHead', 'PositiveOracleRPNHead', 'SASLRPNHead', 'BackgroundRecalibrationLoss',
            'attention_soft_labels', 'background_recalibration_loss', 'instance_prototypes',
-           'SelfTrainingMaskRCNN', 'select_pseudo_labels']
+           'SelfTrainingMaskRCNN', 'select_pseudo_labels', 'BoxOnlyRoIHead']

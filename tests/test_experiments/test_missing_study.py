@@ -111,16 +111,17 @@ def test_signal_and_cost_pair_seeds_against_the_baseline():
     from qmat.experiments import Study
     from qmat.experiments.report import cost, cost_report, signal, signal_report, study_text
 
-    def run(method, fraction, seed, bbox, segm, step=None):
+    def run(method, fraction, seed, bbox, segm, step=None, threads=1):
         metrics = {'coco/bbox_mAP': bbox, 'coco/segm_mAP': segm}
-        return dict(method=method, fraction=fraction, seed=seed,
+        return dict(method=method, fraction=fraction, seed=seed, threads=threads,
                     metrics=dict(metrics, **({'train/seconds_per_iter': step} if step else {})))
     results = [run('baseline', 0.0, 0, 0.50, 0.60, 1.0), run('baseline', 0.0, 1, 0.52, 0.60, 1.2),
                run('baseline', 0.0, 2, 0.48, 0.62, 1.0),
                run('baseline', 0.5, 0, 0.42, 0.55, 1.0), run('baseline', 0.5, 1, 0.42, 0.52, 1.0),
                run('baseline', 0.5, 2, 0.39, 0.60),  # no step time: left out of the ratios
                run('st', 0.0, 0, 0.49, 0.61, 1.5), run('st', 0.0, 2, 0.46, 0.62, 2.0),
-               run('st', 0.5, 2, 0.45, 0.58, 3.0), run('ohem', 0.5, 0, 0.40, 0.50, 1.1)]
+               run('st', 0.5, 2, 0.45, 0.58, 3.0), run('ohem', 0.5, 0, 0.40, 0.50, 1.1),
+               run('st', 0.5, 0, 0.43, 0.56, 0.9, threads=2)]  # alone on two threads: no time pair
     study = Study(methods=('baseline', 'st', 'ohem'), fractions=(0.0, 0.5), seeds=(0, 1, 2))
     row, = signal(results, study)
     bbox, segm = row['columns']['coco/bbox_mAP'], row['columns']['coco/segm_mAP']
@@ -134,7 +135,7 @@ def test_signal_and_cost_pair_seeds_against_the_baseline():
 
     st, ohem = cost(results, study)
     # at 0 %: st - baseline = -0.01 and -0.02 (bbox), +0.01 and 0.0 (segm); step 1.5 / 1.0, 2.0 / 1.0 and
-    # (at 50 %, seed 2) none: the baseline's step is missing there
+    # (at 50 %) none: the baseline's step is missing at seed 2, and at seed 0 the runs' threads differ
     assert st['seeds'] == [0, 2] and st['columns']['coco/bbox_mAP']['mean'] == pytest.approx(-0.015)
     assert st['time']['mean'] == pytest.approx(1.75) and st['time']['n'] == 2
     assert ohem['seeds'] == [] and ohem['columns']['coco/bbox_mAP'] is None

@@ -51,10 +51,11 @@ def test_selection_keeps_confident_unannotated_detections_once():
     assert len(select_pseudo_labels(_detections([]), annotated, 0.5, 0.3)) == 0
 
 
-def _model(**self_training):
+def _model(roi_head='StandardRoIHead', **self_training):
     register_all_modules()
     cfg = Config.fromfile(CPU_CONFIG).model
     cfg.type = 'SelfTrainingMaskRCNN'
+    cfg.roi_head.type = roi_head
     cfg.self_training = dict(dict(score_thr=0.7, burn_in=1, momentum=0.9), **self_training)
     model = MODELS.build(cfg)
     model.init_weights()
@@ -103,6 +104,34 @@ def test_pseudo_labels_complete_the_targets_and_are_measured_against_the_removed
     # without removed flakes there is nothing to measure against: only the count is logged
     inputs, samples = _batch(ignored=False)
     assert model.add_pseudo_labels(inputs, samples) == dict(selftrain_pseudo_labels=3)
+
+
+def test_box_only_pseudo_labels_are_marked_mask_free_and_train(monkeypatch):
+    with pytest.raises(ValueError, match="masks=False needs model.roi_head.type='BoxOnlyRoIHead', "
+                                         "got StandardRoIHead"):
+        _model(masks=False)
+    model = _model('BoxOnlyRoIHead', masks=False, burn_in=0)
+    teacher_says = _detections([(31, 31, 50, 50, 0.8, 0), (40, 0, 60, 12, 0.75, 2)], size=64)
+
+    def predict(inputs, samples, rescale):
+        for sample in samples:
+            sample.pred_instances = teacher_says
+        return samples
+
+    monkeypatch.setattr(model.teacher, 'predict', predict)
+    inputs, samples = _batch()
+    model.add_pseudo_labels(inputs, samples)
+    gt = samples[0].gt_instances
+    assert gt.mask_free.tolist() == [False, True, True] and len(gt.masks) == 3
+    inputs, samples = _batch()
+    losses = model.loss(inputs, samples)
+    assert losses['selftrain_pseudo_labels'] == 2 and torch.isfinite(losses['loss_mask'])
+    # with the teacher's masks (the default) nothing is marked
+    inputs, samples = _batch()
+    plain = _model('BoxOnlyRoIHead', burn_in=0)
+    monkeypatch.setattr(plain.teacher, 'predict', predict)
+    plain.add_pseudo_labels(inputs, samples)
+    assert 'mask_free' not in samples[0].gt_instances
 
 
 def test_teacher_copies_the_student_at_burn_in_then_follows_it_by_ema():

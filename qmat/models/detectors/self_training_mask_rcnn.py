@@ -6,7 +6,9 @@ soft labels and BRL only reweight negatives; docs/method.md). This detector give
 mean teacher does in semi-supervised detection (Tarvainen and Valpola 2017; Liu et al.'s Unbiased Teacher,
 2021): a copy of the detector whose weights follow the student's as an exponential moving average (EMA)
 detects flakes on each training batch, and its confident detections that overlap no annotation are added to
-the batch's ground truth, box, class and mask, for both stages. The teacher sees the student's own batch
+the batch's ground truth, box, class and mask, for both stages (box and class only with ``masks=False``,
+which needs :class:`~qmat.models.roi_heads.BoxOnlyRoIHead`: the mask head then learns from annotated outlines
+alone). The teacher sees the student's own batch
 (same crop, flip and scale), so its boxes need no transformation.
 
 It wraps Mask R-CNN and nothing else: any RPN head (SASL-RPN, BRL) and R-CNN sampler (OHEM) of the config
@@ -35,6 +37,8 @@ from mmdet.structures.mask import BitmapMasks
 from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
+
+from ..roi_heads import BoxOnlyRoIHead
 
 # a pseudo-label and a removed flake match at this IoU (COCO's AP50 criterion)
 MATCH_IOU = 0.5
@@ -83,7 +87,9 @@ class SelfTrainingMaskRCNN(MaskRCNN):
         self_training: ``score_thr`` (0.5: a detection's score to become a pseudo-label), ``iou_thr`` (0.3:
             IoU with an annotation above which a detection is that annotation), ``burn_in`` (iterations of
             plain training before the teacher starts), ``momentum`` (0.99: the teacher's share of its
-            weights kept per step), ``max_per_image`` (None: every confident detection).
+            weights kept per step), ``max_per_image`` (None: every confident detection), ``masks`` (True:
+            the teacher's masks are mask targets; False: pseudo-labels train boxes and classes only, with
+            ``roi_head.type='BoxOnlyRoIHead'``).
         **kwargs: As :class:`~mmdet.models.MaskRCNN`.
     """
 
@@ -91,7 +97,7 @@ class SelfTrainingMaskRCNN(MaskRCNN):
                  roi_head: ConfigDict, train_cfg: ConfigDict, test_cfg: ConfigDict, **kwargs) -> None:
         super().__init__(backbone=backbone, rpn_head=rpn_head, roi_head=roi_head, train_cfg=train_cfg,
                          test_cfg=test_cfg, **kwargs)
-        options = dict(score_thr=0.5, iou_thr=0.3, burn_in=0, momentum=0.99, max_per_image=None)
+        options = dict(score_thr=0.5, iou_thr=0.3, burn_in=0, momentum=0.99, max_per_image=None, masks=True)
         unknown = set(self_training) - set(options)
         if unknown:
             raise ValueError(f'model.self_training: unknown key(s) {sorted(unknown)}; '
@@ -105,6 +111,10 @@ class SelfTrainingMaskRCNN(MaskRCNN):
         self.score_thr, self.iou_thr = float(options['score_thr']), float(options['iou_thr'])
         self.burn_in, self.momentum = int(options['burn_in']), float(options['momentum'])
         self.max_per_image = options['max_per_image']
+        self.pseudo_masks = bool(options['masks'])
+        if not self.pseudo_masks and not isinstance(self.roi_head, BoxOnlyRoIHead):
+            raise ValueError('model.self_training.masks=False needs model.roi_head.type=\'BoxOnlyRoIHead\', '
+                             f'got {type(self.roi_head).__name__}')
         # the teacher: the same detector, its RoI head scoring only what could become a pseudo-label
         teacher_test_cfg = copy.deepcopy(test_cfg)
         teacher_test_cfg['rcnn']['score_thr'] = self.score_thr
@@ -187,6 +197,8 @@ class SelfTrainingMaskRCNN(MaskRCNN):
                 added = _as_masks(pseudo.masks, gt.masks.height, gt.masks.width)
                 completed.masks = BitmapMasks(np.concatenate([gt.masks.to_ndarray(), added.masks]),
                                               gt.masks.height, gt.masks.width)
+            if not self.pseudo_masks:
+                completed.mask_free = torch.arange(len(completed), device=gt.bboxes.device) >= len(gt)
             sample.gt_instances = completed
         if not measured:
             for key in ('selftrain_pseudo_on_removed', 'selftrain_pseudo_right_class', 'selftrain_removed',
