@@ -1,6 +1,7 @@
 """pseudo_label_quality: per threshold, the pseudo-labels a detector would add and how many are right."""
 import math
 
+import pytest
 import torch
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
@@ -47,6 +48,43 @@ def test_counts_precision_and_recall_per_threshold():
     assert mid['precision'] == 0.5 and mid['recall'] == 2 / 6
     # 0.95: only the annotated flake scores so high, and it is not a pseudo-label
     assert high['pseudo_labels'] == 0 and math.isnan(high['precision']) and high['recall'] == 0
+
+
+def _box_masks(rows, size):
+    masks = torch.zeros(len(rows), size, size, dtype=torch.bool)
+    for mask, (x1, y1, x2, y2) in zip(masks, rows):
+        mask[y1:y2, x1:x2] = True
+    return masks
+
+
+def test_right_pseudo_labels_masks_are_compared_with_the_removed_outlines():
+    from mmdet.structures.mask import BitmapMasks
+    boxes = [[0, 0, 10, 10], [20, 20, 30, 30], [60, 60, 70, 70]]
+    detections = InstanceData(bboxes=_boxes(boxes), scores=torch.tensor([0.95, 0.9, 0.4]),
+                              labels=torch.tensor([0, 1, 0]), masks=_box_masks(boxes, 80))
+    sample = DetDataSample(metainfo=dict(img_shape=(80, 80)))
+    sample.gt_instances = InstanceData(bboxes=_boxes([[0, 0, 10, 10]]), labels=torch.tensor([0]))
+    # the removed outlines at the batch's padded size (96): the first fills 9 x 9 of its pseudo-label's
+    # 10 x 10 (IoU 0.81), the second 10 x 9 (0.9); the third lies apart from every detection
+    removed = [[21, 21, 30, 30], [60, 60, 70, 69], [0, 60, 8, 68]]
+    sample.ignored_instances = InstanceData(
+        bboxes=_boxes(removed), labels=torch.tensor([0, 0, 0]),
+        masks=BitmapMasks(_box_masks(removed, 96).numpy().astype('uint8'), 96, 96))
+    low, high = pseudo_label_quality(FixedDetector(detections), [dict(inputs=None, data_samples=[sample])],
+                                     [0.3, 0.5])
+    assert low['on_removed'] == 2 and low['mask_iou'] == pytest.approx((0.81 + 0.9) / 2)
+    assert high['on_removed'] == 1 and high['mask_iou'] == pytest.approx(0.81)
+    # no masks on the removed flakes: nothing to compare
+    del sample.ignored_instances.masks
+    row, = pseudo_label_quality(FixedDetector(detections), [dict(inputs=None, data_samples=[sample])], [0.3])
+    assert row['on_removed'] == 2 and math.isnan(row['mask_iou'])
+
+
+def test_mask_iou_reads_the_region_both_cover_and_empty_pairs_as_equal():
+    from qmat.evaluation.pseudo_label_quality import mask_ious
+    predicted = _box_masks([[0, 0, 4, 4], [0, 0, 0, 0], [0, 0, 2, 2]], 8)
+    annotated = _box_masks([[0, 0, 4, 2], [0, 0, 0, 0], [4, 4, 6, 6]], 10)
+    assert mask_ious(predicted, annotated).tolist() == pytest.approx([0.5, 1.0, 0.0])
 
 
 def test_tool_refuses_an_impossible_threshold():
