@@ -50,12 +50,23 @@ def last_metrics(work_dir: str, required: str = BBOX_AP) -> Optional[Dict[str, f
     return None
 
 
+def training_rows(work_dir: str) -> list:
+    """The training lines (those with a ``loss``) that the runs in ``work_dir`` logged, in order of
+    iteration: a run resumed from a checkpoint logs the iterations after it again, and its lines replace
+    the first part's, so an interrupted and resumed run reads as one run."""
+    by_step: Dict[object, dict] = {}
+    for path in sorted(glob.glob(osp.join(work_dir, '2*', 'vis_data', 'scalars.json'))):  # oldest first
+        for row in log_rows(path):
+            if 'loss' in row:
+                by_step[row.get('step', ('unnumbered', len(by_step)))] = row
+    return list(by_step.values())
+
+
 def log_means(work_dir: str, prefixes: Sequence[str]) -> Dict[str, float]:
-    """Mean over the logged training iterations of each scalar whose name starts with one of ``prefixes``
-    (e.g. ``sasl_soft_labels``), from the newest run in the work dir; empty when there is none."""
-    runs = sorted(glob.glob(osp.join(work_dir, '2*', 'vis_data', 'scalars.json')), reverse=True)
+    """Mean over the logged training iterations (:func:`training_rows`) of each scalar whose name starts
+    with one of ``prefixes`` (e.g. ``sasl_soft_labels``); empty when there is none."""
     values: Dict[str, list] = {}
-    for row in log_rows(runs[0]) if runs else ():
+    for row in training_rows(work_dir):
         for key, value in row.items():
             if key.startswith(tuple(prefixes)):
                 values.setdefault(key, []).append(float(value))
@@ -64,10 +75,8 @@ def log_means(work_dir: str, prefixes: Sequence[str]) -> Dict[str, float]:
 
 def seconds_per_iter(work_dir: str) -> Optional[float]:
     """mmengine's training seconds per iteration (its window means), averaged over the logged training
-    iterations of the work dir's newest run; None without any."""
-    runs = sorted(glob.glob(osp.join(work_dir, '2*', 'vis_data', 'scalars.json')), reverse=True)
-    rows = log_rows(runs[0]) if runs else ()
-    times = [float(row['time']) for row in rows if 'loss' in row and 'time' in row]  # not validation's
+    iterations (:func:`training_rows`); None without any."""
+    times = [float(row['time']) for row in training_rows(work_dir) if 'time' in row]
     return sum(times) / len(times) if times else None
 
 

@@ -188,6 +188,21 @@ def test_fingerprint_follows_config_options_and_data(tmp_path):
     assert read_record(path) is None
 
 
+def test_a_resumed_run_reads_as_one_run(tmp_path):
+    """The second part of a run resumed from iteration 40 logs 60 again: its lines replace the first
+    part's, and the parts before are kept (newest part only: 3.0; every line: 1.8)."""
+    from qmat.experiments.runs import log_means, seconds_per_iter, training_rows
+    for stamp, steps, value in (('20261201_000000', (20, 40, 60), 1.0), ('20261202_000000', (60, 80), 3.0)):
+        logs = tmp_path / stamp / 'vis_data'
+        logs.mkdir(parents=True)
+        rows = [dict(step=step, loss=0.5, time=value, selftrain_pseudo_labels=value) for step in steps]
+        rows.append({'coco/bbox_mAP': 0.2, 'step': 0, 'time': 9.0})
+        (logs / 'scalars.json').write_text(''.join(json.dumps(r) + '\n' for r in rows))
+    assert [row['step'] for row in training_rows(str(tmp_path))] == [20, 40, 60, 80]
+    assert seconds_per_iter(str(tmp_path)) == 2.0
+    assert log_means(str(tmp_path), ('selftrain_',)) == dict(selftrain_pseudo_labels=2.0)
+
+
 def test_training_log_means_and_what_the_rules_did(tmp_path):
     from qmat.experiments.report import rule_report
     from qmat.experiments.runs import log_means, seconds_per_iter
