@@ -226,6 +226,13 @@ def test_box_only_self_training_differs_from_self_training_in_its_pseudo_labels_
     assert mine.self_training == dict(theirs.self_training, masks=False)
 
 
+def test_class_only_self_training_differs_from_box_only_self_training_in_box_targets_only():
+    path, parent = _regime('self-training-classes_'), _regime('self-training-boxes_')
+    assert _differences(path, parent) == {'self_training'}
+    mine, theirs = Config.fromfile(path).model, Config.fromfile(parent).model
+    assert mine.self_training == dict(theirs.self_training, boxes=False)
+
+
 @pytest.mark.parametrize('parent', ['sasl-t0.8_', 'brl_'])
 def test_self_training_combinations_add_only_self_training_to_their_parent(parent):
     combination = _regime(f'self-training_{parent}')

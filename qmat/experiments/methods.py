@@ -65,6 +65,7 @@ METHODS: Dict[str, Method] = {
     'oracle-rcnn': Method(_cpu('oracle-rcnn_'), oracle=True),
     'self-training': Method(None, paper_stats=_paper_stats('self-training_')),
     'self-training-boxes': Method(None, paper_stats=_paper_stats('self-training-boxes_')),
+    'self-training-classes': Method(None, paper_stats=_paper_stats('self-training-classes_')),
     'self-training+sasl-t0.8': Method(None, paper_stats=_paper_stats('self-training_sasl-t0.8_')),
     'self-training+brl': Method(None, paper_stats=_paper_stats('self-training_brl_')),
 }

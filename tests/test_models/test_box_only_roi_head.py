@@ -1,4 +1,5 @@
-"""BoxOnlyRoIHead: mask_free ground truth trains the box head and is no target of the mask head."""
+"""BoxOnlyRoIHead: mask_free ground truth is no target of the mask head, box_free ground truth none of the
+box regressor; both stay positives of the classifier."""
 import os.path as osp
 
 import numpy as np
@@ -9,6 +10,7 @@ from mmdet.models.roi_heads import StandardRoIHead
 from mmdet.models.task_modules.assigners import AssignResult
 from mmdet.models.task_modules.samplers import SamplingResult
 from mmdet.registry import MODELS
+from mmdet.structures.bbox import bbox2roi
 from mmdet.structures.mask import BitmapMasks
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
@@ -111,6 +113,51 @@ def test_in_the_full_loss_only_the_mask_loss_leaves_mask_free_positives_out():
         torch.testing.assert_close(mine[key], theirs[key])
     assert not torch.isclose(mine['loss_mask'], theirs['loss_mask'])
     torch.testing.assert_close(losses(BoxOnlyRoIHead, [False, False])['loss_mask'], theirs['loss_mask'])
+
+
+def test_box_loss_leaves_out_the_positives_on_box_free_ground_truth():
+    head = _head()
+    x = _features(head)
+    gt, result = _scene(None)
+    gt.box_free = torch.tensor([False, True])
+    head._box_free = [gt.box_free]  # as loss() leaves it for bbox_loss
+    mine = head.bbox_loss(x, [result])['loss_bbox']
+    head._box_free = None
+    # an independent reading: mmdet's per-coordinate losses of the six RoIs' targets, of which only the first
+    # flake's two positives count, over mmdet's normaliser (the number of sampled RoIs)
+    rois = bbox2roi([result.priors])
+    out = head._bbox_forward(x, rois)
+    targets = head.bbox_head.get_targets([result], head.train_cfg)
+    per_coordinate = head.bbox_head.loss(out['cls_score'], out['bbox_pred'], rois, *targets,
+                                         reduction_override='none')['loss_bbox']
+    assert per_coordinate.shape == (4, 4)  # the four positives, positives first
+    torch.testing.assert_close(mine['loss_bbox'], per_coordinate[:2].sum() / 6)
+    theirs = StandardRoIHead.bbox_loss(head, x, [result])['loss_bbox']
+    torch.testing.assert_close(theirs['loss_bbox'], per_coordinate.sum() / 6)
+    torch.testing.assert_close(mine['loss_cls'], theirs['loss_cls'])  # still a positive of its class
+
+
+def test_in_the_full_loss_box_free_positives_train_the_classifier_only():
+    from mmdet.structures import DetDataSample
+    head = _head()
+    x = _features(head)
+
+    def losses(cls, box_free):
+        gt, result = _scene([False, True])
+        if box_free is not None:
+            gt.box_free = torch.tensor(box_free)
+        sample = DetDataSample(metainfo=dict(img_shape=(64, 64), batch_input_shape=(64, 64)))
+        sample.gt_instances = gt
+        torch.manual_seed(2)  # the same random sample of RoIs for both heads
+        return cls.loss(head, x, [InstanceData(bboxes=result.priors)], [sample])
+
+    mine, plain = losses(BoxOnlyRoIHead, [False, True]), losses(BoxOnlyRoIHead, None)
+    torch.testing.assert_close(mine['loss_cls'], plain['loss_cls'])
+    torch.testing.assert_close(mine['loss_mask'], plain['loss_mask'])
+    assert mine['loss_bbox'] < plain['loss_bbox']
+    torch.testing.assert_close(losses(BoxOnlyRoIHead, [False, False])['loss_bbox'], plain['loss_bbox'])
+    assert head._box_free is None  # nothing left behind for the next batch
+    mine['loss_bbox'].backward()
 
 
 def test_a_shared_roi_extractor_is_refused():

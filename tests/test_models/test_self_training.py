@@ -126,6 +126,18 @@ def test_box_only_pseudo_labels_are_marked_mask_free_and_train(monkeypatch):
     inputs, samples = _batch()
     losses = model.loss(inputs, samples)
     assert losses['selftrain_pseudo_labels'] == 2 and torch.isfinite(losses['loss_mask'])
+    assert 'box_free' not in gt
+    # with boxes=False they train no box regression either
+    classes = _model('BoxOnlyRoIHead', masks=False, boxes=False, burn_in=0)
+    monkeypatch.setattr(classes.teacher, 'predict', predict)
+    inputs, samples = _batch()
+    classes.add_pseudo_labels(inputs, samples)
+    gt = samples[0].gt_instances
+    assert gt.box_free.tolist() == gt.mask_free.tolist() == [False, True, True]
+    inputs, samples = _batch()
+    assert torch.isfinite(classes.loss(inputs, samples)['loss_bbox'])
+    with pytest.raises(ValueError, match="boxes=False needs model.roi_head.type='BoxOnlyRoIHead'"):
+        _model(boxes=False)
     # with the teacher's masks (the default) nothing is marked
     inputs, samples = _batch()
     plain = _model('BoxOnlyRoIHead', burn_in=0)

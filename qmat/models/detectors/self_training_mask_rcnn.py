@@ -6,10 +6,13 @@ soft labels and BRL only reweight negatives; docs/method.md). This detector give
 mean teacher does in semi-supervised detection (Tarvainen and Valpola 2017; Liu et al.'s Unbiased Teacher,
 2021): a copy of the detector whose weights follow the student's as an exponential moving average (EMA)
 detects flakes on each training batch, and its confident detections that overlap no annotation are added to
-the batch's ground truth, box, class and mask, for both stages (box and class only with ``masks=False``,
-which needs :class:`~qmat.models.roi_heads.BoxOnlyRoIHead`: the mask head then learns from annotated outlines
-alone). The teacher sees the student's own batch
-(same crop, flip and scale), so its boxes need no transformation.
+the batch's ground truth, box, class and mask, for both stages. With ``masks=False`` they train no mask,
+with ``boxes=False`` no box regression of the R-CNN stage either (both need
+:class:`~qmat.models.roi_heads.BoxOnlyRoIHead`): the mask head and the box regressor then learn from
+annotations alone, and a pseudo-label is a positive of the classifiers. The RPN regresses its anchors to
+every box: a proposal need only overlap its flake, and the R-CNN stage draws the boxes that are the
+output. The teacher sees the student's own batch (same crop, flip and scale), so its boxes need no
+transformation.
 
 It wraps Mask R-CNN and nothing else: any RPN head (SASL-RPN, BRL) and R-CNN sampler (OHEM) of the config
 trains on the completed targets, so the combinations are configs (configs/synthetic/*_self-training*).
@@ -88,8 +91,9 @@ class SelfTrainingMaskRCNN(MaskRCNN):
             IoU with an annotation above which a detection is that annotation), ``burn_in`` (iterations of
             plain training before the teacher starts), ``momentum`` (0.99: the teacher's share of its
             weights kept per step), ``max_per_image`` (None: every confident detection), ``masks`` (True:
-            the teacher's masks are mask targets; False: pseudo-labels train boxes and classes only, with
-            ``roi_head.type='BoxOnlyRoIHead'``).
+            the teacher's masks are mask targets; False: pseudo-labels train no mask), ``boxes`` (True: the
+            teacher's boxes are targets of the R-CNN's box regressor; False: not). Either False needs
+            ``roi_head.type='BoxOnlyRoIHead'``.
         **kwargs: As :class:`~mmdet.models.MaskRCNN`.
     """
 
@@ -97,7 +101,8 @@ class SelfTrainingMaskRCNN(MaskRCNN):
                  roi_head: ConfigDict, train_cfg: ConfigDict, test_cfg: ConfigDict, **kwargs) -> None:
         super().__init__(backbone=backbone, rpn_head=rpn_head, roi_head=roi_head, train_cfg=train_cfg,
                          test_cfg=test_cfg, **kwargs)
-        options = dict(score_thr=0.5, iou_thr=0.3, burn_in=0, momentum=0.99, max_per_image=None, masks=True)
+        options = dict(score_thr=0.5, iou_thr=0.3, burn_in=0, momentum=0.99, max_per_image=None, masks=True,
+                       boxes=True)
         unknown = set(self_training) - set(options)
         if unknown:
             raise ValueError(f'model.self_training: unknown key(s) {sorted(unknown)}; '
@@ -111,10 +116,11 @@ class SelfTrainingMaskRCNN(MaskRCNN):
         self.score_thr, self.iou_thr = float(options['score_thr']), float(options['iou_thr'])
         self.burn_in, self.momentum = int(options['burn_in']), float(options['momentum'])
         self.max_per_image = options['max_per_image']
-        self.pseudo_masks = bool(options['masks'])
-        if not self.pseudo_masks and not isinstance(self.roi_head, BoxOnlyRoIHead):
-            raise ValueError('model.self_training.masks=False needs model.roi_head.type=\'BoxOnlyRoIHead\', '
-                             f'got {type(self.roi_head).__name__}')
+        self.pseudo_masks, self.pseudo_boxes = bool(options['masks']), bool(options['boxes'])
+        for key in ('masks', 'boxes'):
+            if not options[key] and not isinstance(self.roi_head, BoxOnlyRoIHead):
+                raise ValueError(f'model.self_training.{key}=False needs model.roi_head.type='
+                                 f'\'BoxOnlyRoIHead\', got {type(self.roi_head).__name__}')
         # the teacher: the same detector, its RoI head scoring only what could become a pseudo-label
         teacher_test_cfg = copy.deepcopy(test_cfg)
         teacher_test_cfg['rcnn']['score_thr'] = self.score_thr
@@ -197,8 +203,11 @@ class SelfTrainingMaskRCNN(MaskRCNN):
                 added = _as_masks(pseudo.masks, gt.masks.height, gt.masks.width)
                 completed.masks = BitmapMasks(np.concatenate([gt.masks.to_ndarray(), added.masks]),
                                               gt.masks.height, gt.masks.width)
+            pseudo_label = torch.arange(len(completed), device=gt.bboxes.device) >= len(gt)
             if not self.pseudo_masks:
-                completed.mask_free = torch.arange(len(completed), device=gt.bboxes.device) >= len(gt)
+                completed.mask_free = pseudo_label
+            if not self.pseudo_boxes:
+                completed.box_free = pseudo_label
             sample.gt_instances = completed
         if not measured:
             for key in ('selftrain_pseudo_on_removed', 'selftrain_pseudo_right_class', 'selftrain_removed',
