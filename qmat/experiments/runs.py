@@ -9,6 +9,7 @@ import glob
 import json
 import os
 import os.path as osp
+import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,9 @@ from typing import Callable, Dict, Optional, Sequence
 from qmat.engine.config import CfgOptionsAction
 
 from .columns import BBOX_AP
+
+# trainings this process is waiting on, ended with it on SIGTERM (see side_by_side)
+_trainings: set = set()
 
 
 def finished(work_dir: str, max_iters: int) -> bool:
@@ -97,10 +101,22 @@ def side_by_side(tasks: Sequence[Callable[[], None]], jobs: int) -> None:
 
     On 2 cores two small CPU trainings with one thread each finish sooner than one after the other
     (mmcv's CPU RoIAlign and much of a small model's step use one core; docs/benchmarks.md).
+
+    A SIGTERM to this process (``kill``, a scheduler's stop) ends the trainings it started, as Ctrl-C
+    ends them, so that none trains on unwatched, holding the cores; each keeps its last checkpoint.
     """
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for done in [pool.submit(task) for task in tasks]:
-            done.result()
+    def stop(signum, frame):
+        for training in list(_trainings):
+            training.terminate()
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for done in [pool.submit(task) for task in tasks]:
+                done.result()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def train(tools_dir: str, config: str, work_dir: str, options: Sequence[str] = (), gpus: int = 1,
@@ -113,4 +129,9 @@ def train(tools_dir: str, config: str, work_dir: str, options: Sequence[str] = (
     else:
         command = [sys.executable, osp.join(tools_dir, script), config]
     env = dict(os.environ, OMP_NUM_THREADS=str(threads)) if threads else None
-    return subprocess.call([*command, '--work-dir', work_dir, *options], env=env)
+    with subprocess.Popen([*command, '--work-dir', work_dir, *options], env=env) as training:
+        _trainings.add(training)
+        try:
+            return training.wait()
+        finally:
+            _trainings.discard(training)
