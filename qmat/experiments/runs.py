@@ -12,6 +12,7 @@ import os.path as osp
 import signal
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Dict, Optional, Sequence
 
@@ -19,8 +20,11 @@ from qmat.engine.config import CfgOptionsAction
 
 from .columns import BBOX_AP
 
-# trainings this process is waiting on, ended with it on SIGTERM (see side_by_side)
+# trainings this process is waiting on, ended with it on SIGTERM (see side_by_side); once stopping,
+# no new one starts. The lock keeps a training from starting between the two.
 _trainings: set = set()
+_stopping = threading.Event()
+_trainings_lock = threading.Lock()
 
 
 def finished(work_dir: str, max_iters: int) -> bool:
@@ -105,18 +109,24 @@ def side_by_side(tasks: Sequence[Callable[[], None]], jobs: int) -> None:
     A SIGTERM to this process (``kill``, a scheduler's stop) ends the trainings it started, as Ctrl-C
     ends them, so that none trains on unwatched, holding the cores; each keeps its last checkpoint.
     """
+    pool = ThreadPoolExecutor(max_workers=jobs)
+
     def stop(signum, frame):
-        for training in list(_trainings):
-            training.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        with _trainings_lock:
+            _stopping.set()
+            for training in _trainings:
+                training.terminate()
         raise SystemExit(128 + signum)
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        with pool:
             for done in [pool.submit(task) for task in tasks]:
                 done.result()
     finally:
         signal.signal(signal.SIGTERM, previous)
+        _stopping.clear()
 
 
 def train(tools_dir: str, config: str, work_dir: str, options: Sequence[str] = (), gpus: int = 1,
@@ -129,8 +139,12 @@ def train(tools_dir: str, config: str, work_dir: str, options: Sequence[str] = (
     else:
         command = [sys.executable, osp.join(tools_dir, script), config]
     env = dict(os.environ, OMP_NUM_THREADS=str(threads)) if threads else None
-    with subprocess.Popen([*command, '--work-dir', work_dir, *options], env=env) as training:
+    with _trainings_lock:
+        if _stopping.is_set():
+            return 128 + signal.SIGTERM
+        training = subprocess.Popen([*command, '--work-dir', work_dir, *options], env=env)
         _trainings.add(training)
+    with training:
         try:
             return training.wait()
         finally:
