@@ -107,7 +107,8 @@ def side_by_side(tasks: Sequence[Callable[[], None]], jobs: int) -> None:
     (mmcv's CPU RoIAlign and much of a small model's step use one core; docs/benchmarks.md).
 
     A SIGTERM to this process (``kill``, a scheduler's stop) ends the trainings it started, as Ctrl-C
-    ends them, so that none trains on unwatched, holding the cores; each keeps its last checkpoint.
+    ends them, so that none trains on unwatched, holding the cores, and starts none of those still
+    queued; each keeps its last checkpoint.
     """
     pool = ThreadPoolExecutor(max_workers=jobs)
 
