@@ -184,18 +184,19 @@ def signal_report(rows: List[dict], reference: str = 'baseline') -> str:
 
 def cost(results: List[dict], study: Study, reference: str = 'baseline') -> List[dict]:
     """What each method costs: its AP at 0 % minus the reference's, and its training seconds per
-    iteration over the reference's, both paired by seed (the time over runs of the same fraction and
-    number of threads too: a run trained alone on two threads against one of two side by side on one
-    thread each measures the threads, not the method).
+    iteration over the reference's, both paired by seed (the time over runs of the same fraction, number of
+    threads and date too: a run trained alone on two threads against one of two side by side on one
+    thread each measures the threads, not the method, and this machine's speed has varied 2.4x from one
+    day to the next).
 
     Returns:
         Per method with a pair: ``seeds`` (those at 0 %), per goal column the paired AP difference at 0 %
         (``None`` without a pair), and ``time`` (mean ± std of the ratios over every pair; None without).
     """
     by_cell = _paired(results)
-    # a run's step time, and the threads it trained with: a ratio is fair between runs with the same
+    # a run's step time, and the threads and day it trained with: a ratio is fair between runs with the same
     step = {(r['method'], r['fraction'], r['seed']): (r['metrics'].get('train/seconds_per_iter'),
-                                                      r.get('threads')) for r in results}
+                                                      (r.get('threads'), r.get('date'))) for r in results}
     rows = []
     for method in (m for m in study.methods if m != reference):
         seeds = [s for s in study.seeds if (method, 0.0, s) in by_cell and (reference, 0.0, s) in by_cell]
@@ -218,7 +219,8 @@ def cost_report(rows: List[dict], reference: str = 'baseline') -> str:
     lines = [f'What each method costs against the {reference}, paired by seed: its AP at 0 % missing minus '
              f'the {reference}\'s (AP points, mean ± std, and the 95 % interval of the mean, Student\'s t), '
              f'and its training seconds per iteration over the {reference}\'s in runs of the same fraction '
-             'and seed trained with as many threads (mean ± std of the ratios; — where no such pair ran; '
+             'and seed trained with as many threads on the same day (mean ± std of the ratios; — where no '
+             'such pair ran; '
              'runs trained side by side share the cores, so a ratio holds as well as their neighbours were '
              'alike). The goals for a new method: no more than 1 AP '
              'at 0 %, at most 2.2x the time.', '',

@@ -111,9 +111,9 @@ def test_signal_and_cost_pair_seeds_against_the_baseline():
     from qmat.experiments import Study
     from qmat.experiments.report import cost, cost_report, signal, signal_report, study_text
 
-    def run(method, fraction, seed, bbox, segm, step=None, threads=1):
+    def run(method, fraction, seed, bbox, segm, step=None, threads=1, date='2026-12-01'):
         metrics = {'coco/bbox_mAP': bbox, 'coco/segm_mAP': segm}
-        return dict(method=method, fraction=fraction, seed=seed, threads=threads,
+        return dict(method=method, fraction=fraction, seed=seed, threads=threads, date=date,
                     metrics=dict(metrics, **({'train/seconds_per_iter': step} if step else {})))
     results = [run('baseline', 0.0, 0, 0.50, 0.60, 1.0), run('baseline', 0.0, 1, 0.52, 0.60, 1.2),
                run('baseline', 0.0, 2, 0.48, 0.62, 1.0),
@@ -121,7 +121,8 @@ def test_signal_and_cost_pair_seeds_against_the_baseline():
                run('baseline', 0.5, 2, 0.39, 0.60),  # no step time: left out of the ratios
                run('st', 0.0, 0, 0.49, 0.61, 1.5), run('st', 0.0, 2, 0.46, 0.62, 2.0),
                run('st', 0.5, 2, 0.45, 0.58, 3.0), run('ohem', 0.5, 0, 0.40, 0.50, 1.1),
-               run('st', 0.5, 0, 0.43, 0.56, 0.9, threads=2)]  # alone on two threads: no time pair
+               run('st', 0.5, 0, 0.43, 0.56, 0.9, threads=2),  # alone on two threads: no time pair
+               run('ohem', 0.5, 1, 0.41, 0.52, 3.0, date='2026-12-03')]  # another day: no time pair
     study = Study(methods=('baseline', 'st', 'ohem'), fractions=(0.0, 0.5), seeds=(0, 1, 2))
     row, = signal(results, study)
     bbox, segm = row['columns']['coco/bbox_mAP'], row['columns']['coco/segm_mAP']

@@ -7,7 +7,15 @@ import random
 import pytest
 import torch
 from conftest import SYNTHETIC_CONFIG, tiny_run_config, tiny_run_options
-from helpers import RunsCode, assert_ok, assert_one_line_error, loads_without_qmat, run_in_process, run_tool
+from helpers import (
+    REPO,
+    RunsCode,
+    assert_ok,
+    assert_one_line_error,
+    loads_without_qmat,
+    run_in_process,
+    run_tool,
+)
 
 
 @pytest.mark.slow
@@ -231,21 +239,31 @@ def test_head_start_tool_prints_each_seed_and_the_ratio_of_the_means():
 
 
 @pytest.mark.slow
-def test_sasl_benchmark_prints_the_ratio():
+def test_train_step_benchmark_prints_the_ratios():
     sasl = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
-    result = run_tool('tools/analysis_tools/benchmark_sasl_rpn.py', '--baseline', SYNTHETIC_CONFIG, '--sasl',
-                      sasl, '--size', '96', '96', '--input-scale', '96', '96', '--iters', '20', '--warmup',
-                      '1')
+    # past its burn-in: the teacher predicts on every timed step (no pseudo-label from random weights)
+    self_training = osp.join(REPO, 'configs', 'synthetic',
+                             'mask-rcnn_r18_fpn_self-training-classes_5500i_paper-graphene.py')
+    configs = [SYNTHETIC_CONFIG, sasl, self_training]
+    result = run_tool('tools/analysis_tools/benchmark_train_step.py', '--configs', *configs, '--size', '96',
+                      '96', '--input-scale', '96', '96', '--iters', '20', '--warmup', '1', '--batches', '2')
     assert_ok(result)
-    rows = [line.split('|') for line in result.stdout.splitlines()
-            if line.startswith('| ') and 'Head' in line]
-    assert [r[1].strip() for r in rows] == ['RPNHead', 'SASLRPNHead']
-    base, sasl_median, ratio = float(rows[0][2]), float(rows[1][2]), float(rows[1][5])
-    # the medians are printed to 3 decimals: the ratio recomputed from them is that far off at most
-    rounding = 0.0005 * (1 / base + sasl_median / base ** 2) + 0.0005
-    assert float(rows[0][5]) == 1.0 and ratio == pytest.approx(sasl_median / base, abs=rounding)
-    assert_one_line_error(run_in_process('tools/analysis_tools/benchmark_sasl_rpn.py', '--iters', '5'),
+    rows = [[cell.strip() for cell in line.split('|')] for line in result.stdout.splitlines()
+            if line.startswith('| ') and '.py' in line]
+    assert [r[1] for r in rows] == configs
+    base = float(rows[0][2])
+    assert float(rows[0][5]) == 1.0
+    for row in rows[1:]:
+        median, ratio = float(row[2]), float(row[5])
+        # the medians are printed to 3 decimals: the ratio recomputed from them is that far off at most
+        rounding = 0.0005 * (1 / base + median / base ** 2) + 0.0005
+        assert ratio == pytest.approx(median / base, abs=rounding)
+    # the teacher's forward pass is a second detector's inference on each step
+    assert float(rows[2][2]) > base
+    assert_one_line_error(run_in_process('tools/analysis_tools/benchmark_train_step.py', '--iters', '5'),
                           'at least 20')
+    assert_one_line_error(run_in_process('tools/analysis_tools/benchmark_train_step.py', '--configs', sasl,
+                                         sasl), 'each once')
 
 
 def test_inference_benchmark_prints_a_row_per_config():

@@ -1,31 +1,42 @@
-"""Training-iteration cost of SASL-RPN against mmdet's RPNHead, measured in one run.
+"""Training-iteration cost of detectors against a reference, measured in one run.
 
-    python tools/analysis_tools/benchmark_sasl_rpn.py [--baseline CONFIG] [--sasl CONFIG] [--iters 20] \\
-        [--batch 2]
+    python tools/analysis_tools/benchmark_train_step.py [--configs REFERENCE CONFIG ...] [--iters 20] \\
+        [--batch 2] [--data-root DIR [--train-ann FILE]] [--checkpoint CKPT]
 
-Both detectors are built from scratch (no download) with the same seed and trained on the same batch of
-synthetic micrographs, iterations alternating between them (forward, loss, backward, optimizer step; the
-RPN sampler reseeded identically for both); the table gives the median seconds per iteration and the ratio.
-The default pair is the paper's R101-FPN setup on graphene; ``--input-scale`` shrinks the input for a CPU.
+Each config's detector is built with the same seed and trained (forward, loss, backward, optimizer step)
+on the same batches, iterations alternating between them so that a machine's drift from minute to minute
+hits all alike, each reseeded identically so that all sample the same anchors and RoIs; the table gives
+the median seconds per iteration and the ratio to the first config's.
+
+The batches are generated micrographs of ``--size`` (default: the paper's R101-FPN pair on graphene,
+``--input-scale`` shrinks the input for a CPU), or ``--batches`` batches of an existing set
+(``--data-root``, the config's training annotations or ``--train-ann``). ``--checkpoint`` starts every
+detector from the same trained weights, so that a self-training teacher predicts what a trained one does:
+a detector with a burn-in (``SelfTrainingMaskRCNN``) is timed past it, its teacher copying the student in
+the first warm-up iteration.
 """
 import argparse
 import statistics
 import tempfile
 import time
 
-DEFAULT_BASELINE = 'configs/baseline/mask-rcnn_r101_fpn_10k_graphene.py'
-DEFAULT_SASL = 'configs/sasl/mask-rcnn_r101_fpn_sasl-t0.8_10k_graphene.py'
+DEFAULT_CONFIGS = ['configs/baseline/mask-rcnn_r101_fpn_10k_graphene.py',
+                   'configs/sasl/mask-rcnn_r101_fpn_sasl-t0.8_10k_graphene.py']
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Time SASL-RPN against RPNHead per training iteration')
-    parser.add_argument('--baseline', default=DEFAULT_BASELINE, help='config with the RPNHead')
-    parser.add_argument('--sasl', default=DEFAULT_SASL, help='the same config with SASLRPNHead')
+    parser = argparse.ArgumentParser(description='Time training iterations of detectors against a reference')
+    parser.add_argument('--configs', nargs='+', default=DEFAULT_CONFIGS,
+                        help='the reference first, then those timed against it')
     parser.add_argument('--iters', type=int, default=20, help='timed iterations per model (at least 20)')
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--batch', type=int, default=2, help='images per iteration')
+    parser.add_argument('--batches', type=int, default=1, help='distinct batches, taken in turn')
     parser.add_argument('--size', type=int, nargs=2, default=(1536, 2048), metavar=('H', 'W'),
-                        help='size of the generated micrographs')
+                        help='size of the generated micrographs (without --data-root)')
+    parser.add_argument('--data-root', help="an existing set of the configs' layout, not generated images")
+    parser.add_argument('--train-ann', help='its training annotations, relative to --data-root')
+    parser.add_argument('--checkpoint', help='weights every detector starts from')
     parser.add_argument('--input-scale', type=int, nargs=2, metavar=('LONG', 'SHORT'),
                         help="replace the train pipeline's Resize scale (default: the config's)")
     parser.add_argument('--device', default='cuda' if _cuda() else 'cpu')
@@ -38,19 +49,24 @@ def _cuda():
 
 
 def build(config, data_root, args):
-    """Model, optimizer wrapper and one training batch of ``config`` on the generated data."""
+    """Model, optimizer wrapper and ``args.batches`` training batches of ``config`` on ``data_root``."""
+    import itertools
+
     import torch
     from mmdet.registry import MODELS
     from mmengine.optim import build_optim_wrapper
-    from mmengine.runner import Runner
+    from mmengine.runner import Runner, load_checkpoint
 
     from qmat.engine import load_config, set_data_root
+    from qmat.engine.checkpoint import check_checkpoint_fits
 
     cfg = load_config(config)
     set_data_root(cfg, data_root)
-    cfg.model.backbone.init_cfg = None  # from scratch: the timing does not depend on the weights
+    cfg.model.backbone.init_cfg = None  # no download: the weights are random or the checkpoint's
     loader = cfg.train_dataloader
     loader.update(batch_size=args.batch, num_workers=0, persistent_workers=False)
+    if args.train_ann:
+        loader.dataset.ann_file = args.train_ann
     if args.input_scale:
         for step in loader.dataset.pipeline:
             if step['type'] == 'Resize':
@@ -58,15 +74,20 @@ def build(config, data_root, args):
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).to(args.device)
     model.init_weights()
+    if args.checkpoint:
+        check_checkpoint_fits(model, args.checkpoint)
+        load_checkpoint(model, args.checkpoint, map_location=args.device, logger='silent')
+    if hasattr(model, 'burn_in'):  # time the step with the teacher, which a run takes after the burn-in
+        model.steps.fill_(model.burn_in)
     model.train()
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    batch = next(iter(Runner.build_dataloader(loader, seed=0)))
-    return model, optim_wrapper, batch
+    batches = list(itertools.islice(Runner.build_dataloader(loader, seed=0), args.batches))
+    return model, optim_wrapper, batches
 
 
 def timed_step(model, optim_wrapper, batch, seed, device):
     import torch
-    torch.manual_seed(seed)  # the same sampled anchors and RoIs for both models
+    torch.manual_seed(seed)  # the same sampled anchors and RoIs for every model
     if device.startswith('cuda'):
         torch.cuda.synchronize()
     start = time.perf_counter()
@@ -87,29 +108,38 @@ def main(argv=None):
 
     if args.iters < 20:
         raise UserInputError(f'--iters {args.iters}: take the median of at least 20 iterations')
+    if args.batches < 1 or args.batch < 1:
+        raise UserInputError(f'--batch {args.batch} --batches {args.batches}: both must be >= 1')
+    if len(args.configs) < 2 or len(set(args.configs)) < len(args.configs):
+        raise UserInputError(f'--configs {" ".join(args.configs)}: give a reference and at least one other, '
+                             'each once')
     register_all_modules()
     with tempfile.TemporaryDirectory() as root:
-        scene = SceneConfig(image_size=tuple(args.size), flakes=(20, 40), radius=(6.0, 0.08 * min(args.size)))
-        generate_dataset(root, {'train': args.batch}, scene, seed=0)
-        runs = {name: build(config, root, args) for name, config in
-                (('RPNHead', args.baseline), ('SASLRPNHead', args.sasl))}
-    times = {name: [] for name in runs}
+        if not args.data_root:
+            scene = SceneConfig(image_size=tuple(args.size), flakes=(20, 40),
+                                radius=(6.0, 0.08 * min(args.size)))
+            generate_dataset(root, {'train': args.batch * args.batches}, scene, seed=0)
+        runs = {config: build(config, args.data_root or root, args) for config in args.configs}
+    times = {config: [] for config in runs}
     for i in range(args.warmup + args.iters):
-        order = list(runs) if i % 2 == 0 else list(reversed(runs))  # alternate: drift hits both alike
-        for name in order:
-            seconds = timed_step(*runs[name], seed=i, device=args.device)
+        order = list(runs) if i % 2 == 0 else list(reversed(runs))  # alternate: drift hits all alike
+        for config in order:
+            model, optim_wrapper, batches = runs[config]
+            seconds = timed_step(model, optim_wrapper, batches[i % len(batches)], seed=i, device=args.device)
             if i >= args.warmup:
-                times[name].append(seconds)
+                times[config].append(seconds)
 
-    shape = tuple(runs['RPNHead'][2]['inputs'][0].shape[-2:])
+    shape = tuple(runs[args.configs[0]][2][0]['inputs'][0].shape[-2:])
     print(device_line(args.device))
-    print(f'{args.baseline} vs {args.sasl}: batch {args.batch}, input {shape[0]} x {shape[1]}, '
+    print(f'batch {args.batch} ({args.batches} distinct), input {shape[0]} x {shape[1]}, '
+          f'{args.data_root or "generated micrographs"}, '
+          f'{"from " + args.checkpoint if args.checkpoint else "from scratch"}; '
           f'median of {args.iters} iterations after {args.warmup} warm-up\n')
-    base = statistics.median(times['RPNHead'])
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    print('\n'.join(markdown_table(('RPN head', 'median s / iter', 'min', 'max', 'ratio'), (
-        (name, f'{medians[name]:.3f}', f'{min(v):.3f}', f'{max(v):.3f}', f'{medians[name] / base:.3f}')
-        for name, v in times.items()))))
+    medians = {config: statistics.median(values) for config, values in times.items()}
+    base = medians[args.configs[0]]
+    print('\n'.join(markdown_table(('config', 'median s / iter', 'min', 'max', 'ratio'), (
+        (config, f'{medians[config]:.3f}', f'{min(v):.3f}', f'{max(v):.3f}', f'{medians[config] / base:.3f}')
+        for config, v in times.items()))))
 
 
 if __name__ == '__main__':
