@@ -264,6 +264,8 @@ def test_train_step_benchmark_prints_the_ratios():
                           'at least 20')
     assert_one_line_error(run_in_process('tools/analysis_tools/benchmark_train_step.py', '--configs', sasl,
                                          sasl), 'each once')
+    assert_one_line_error(run_in_process('tools/analysis_tools/benchmark_train_step.py', '--train-ann',
+                                         'annotations/x.json'), '--data-root')
 
 
 def test_inference_benchmark_prints_a_row_per_config():

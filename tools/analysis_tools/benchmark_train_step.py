@@ -113,6 +113,8 @@ def main(argv=None):
     if len(args.configs) < 2 or len(set(args.configs)) < len(args.configs):
         raise UserInputError(f'--configs {" ".join(args.configs)}: give a reference and at least one other, '
                              'each once')
+    if args.train_ann and not args.data_root:
+        raise UserInputError(f'--train-ann {args.train_ann}: give the --data-root it lies in')
     register_all_modules()
     with tempfile.TemporaryDirectory() as root:
         if not args.data_root:
