@@ -186,8 +186,8 @@ def cost(results: List[dict], study: Study, reference: str = 'baseline') -> List
     """What each method costs: its AP at 0 % minus the reference's, and its training seconds per
     iteration over the reference's, both paired by seed (the time over runs of the same fraction, number of
     threads and date too: a run trained alone on two threads against one of two side by side on one
-    thread each measures the threads, not the method, and runs days apart measure the machine's speed on those days; its
-    speed drifts up to 2.4x within a day too, which only a benchmark in one run,
+    thread each measures the threads, not the method, and runs days apart measure the machine's speed on
+    those days; its speed drifts up to 2.4x within a day too, which only a benchmark in one run,
     tools/analysis_tools/benchmark_train_step.py, rules out).
 
     Returns:
