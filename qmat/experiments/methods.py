@@ -66,8 +66,9 @@ METHODS: Dict[str, Method] = {
     'self-training': Method(None, paper_stats=_paper_stats('self-training_')),
     'self-training-boxes': Method(None, paper_stats=_paper_stats('self-training-boxes_')),
     'self-training-classes': Method(None, paper_stats=_paper_stats('self-training-classes_')),
-    'self-training+sasl-t0.8': Method(None, paper_stats=_paper_stats('self-training_sasl-t0.8_')),
-    'self-training+brl': Method(None, paper_stats=_paper_stats('self-training_brl_')),
+    'self-training-classes+sasl-t0.8': Method(
+        None, paper_stats=_paper_stats('self-training-classes_sasl-t0.8_')),
+    'self-training-classes+brl': Method(None, paper_stats=_paper_stats('self-training-classes_brl_')),
 }
 STUDY_METHODS = {name: method.cpu for name, method in METHODS.items() if method.cpu}
 PAPER_STATS_METHODS = {name: method.paper_stats for name, method in METHODS.items() if method.paper_stats}

@@ -88,8 +88,8 @@ def test_regimes_set_the_study_and_options_go_over_them():
     assert study.preset == 'paper-graphene' and study.material == 'graphene'
     assert (study.train, study.val, study.seeds) == (256, 128, (0, 1))
     assert set(study.methods) == set(study.configs) >= {
-        'baseline', 'ohem', 'brl', 'sasl-t0.8', 'self-training', 'self-training+sasl-t0.8',
-        'self-training+brl'}
+        'baseline', 'ohem', 'brl', 'sasl-t0.8', 'self-training', 'self-training-classes',
+        'self-training-classes+sasl-t0.8', 'self-training-classes+brl'}
     assert all(osp.isfile(osp.join(REPO, path))
                for path in list(study.configs.values()) + list(REGIMES['paper-graphene'].curves.values()))
     cpu = regime_study('cpu')

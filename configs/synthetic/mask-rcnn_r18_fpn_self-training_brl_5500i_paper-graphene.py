@@ -1,5 +1,0 @@
-# Self-training with BRL on its RPN: the teacher's pseudo-labels complete the targets, BRL recalibrates the
-# negatives that remain (mask-rcnn_r18_fpn_brl_5500i_paper-graphene.py).
-_base_ = ['./mask-rcnn_r18_fpn_brl_5500i_paper-graphene.py', '../_base_/models/self_training.py']
-
-model = dict(type='SelfTrainingMaskRCNN', self_training={{_base_.self_training}})
