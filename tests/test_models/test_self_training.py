@@ -146,6 +146,35 @@ def test_box_only_pseudo_labels_are_marked_mask_free_and_train(monkeypatch):
     assert 'mask_free' not in samples[0].gt_instances
 
 
+@pytest.mark.parametrize('rpn, logged', [('sasl-t0.8', 'sasl_soft_labels'), ('brl', 'brl_confusion')])
+def test_class_only_self_training_trains_with_sasl_and_brl_rpn_heads(monkeypatch, rpn, logged):
+    """The combination configs train: pseudo-labels complete the targets of the SASL-RPN or BRL head, whose
+    own statistics are still logged, and stay out of the box regressor's and mask head's targets."""
+    register_all_modules()
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'synthetic',
+                                   f'mask-rcnn_r18_fpn_self-training-classes_{rpn}_5500i_paper-graphene.py'))
+    cfg.model.self_training.burn_in = 0
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    teacher_says = _detections([(31, 31, 50, 50, 0.8, 0), (40, 0, 60, 12, 0.75, 2)], size=64)
+
+    def predict(inputs, samples, rescale):
+        for sample in samples:
+            sample.pred_instances = teacher_says
+        return samples
+
+    monkeypatch.setattr(model.teacher, 'predict', predict)
+    inputs, samples = _batch()
+    losses = model.loss(inputs, samples)
+    assert losses['selftrain_pseudo_labels'] == 2 and logged in losses
+    gt = samples[0].gt_instances
+    assert gt.box_free.tolist() == gt.mask_free.tolist() == [False, True, True]
+    total, _ = model.parse_losses(losses)  # as the runner sums them
+    assert torch.isfinite(total)
+    total.backward()
+    assert model.rpn_head.rpn_conv.weight.grad is not None
+
+
 def test_teacher_copies_the_student_at_burn_in_then_follows_it_by_ema():
     model = _model(burn_in=1, momentum=0.9)
     model.train()
