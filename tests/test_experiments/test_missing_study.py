@@ -1,4 +1,5 @@
 """The missing-annotation study: its metrics on known inputs, and the whole command on a tiny set."""
+import glob
 import json
 import os.path as osp
 import shutil
@@ -187,6 +188,27 @@ def test_fingerprint_follows_config_options_and_data(tmp_path):
     assert read_record(path)['fingerprint'] == print_once
     open(path, 'w').write('{"metrics": ')  # cut off: read as absent, so the run is made again
     assert read_record(path) is None
+
+
+@pytest.mark.parametrize('regime', ['cpu', 'paper-graphene'])
+def test_every_committed_record_is_current(regime):
+    """A config change that alters a recorded run's resolved config makes the runner train it again: the
+    change must come with the record remade or removed, not find it out in the next study."""
+    from helpers import REPO
+
+    from qmat.experiments.regimes import regime_study
+    from qmat.experiments.study import parse_options
+    study = regime_study(regime, config_root=REPO)
+    paths = sorted(glob.glob(osp.join(REPO, study.results, '*.json')))
+    assert paths
+    stale = []
+    for path in paths:
+        with open(path, encoding='utf-8') as f:
+            record = json.load(f)
+        current = study.fingerprint(study.config(record['method']), parse_options(record['options']))
+        if record['fingerprint'] != current:
+            stale.append(osp.basename(path))
+    assert not stale
 
 
 def test_a_resumed_run_reads_as_one_run(tmp_path):

@@ -5,6 +5,3 @@
 # or more, at most 3 per image (about the flakes a 50 % annotator misses in a paper-graphene image).
 # A faster, laxer teacher (0.99, 0.5, no cap) ran away on unannotated clutter (docs/method.md).
 self_training = dict(score_thr=0.7, iou_thr=0.3, burn_in=1000, momentum=0.999, max_per_image=3)
-# Pseudo-labels that train classes only, as Unbiased Teacher's do: merge with
-# roi_head=dict(type='BoxOnlyRoIHead'), which keeps them out of the box regressor's and mask head's targets.
-self_training_classes = dict(self_training, masks=False, boxes=False)
