@@ -76,6 +76,17 @@ def _batch(ignored=True):
     return inputs, [sample]
 
 
+def _teacher_says(monkeypatch, model, detections):
+    """Make ``model``'s teacher predict ``detections`` on every image, in the batch's coordinates."""
+    def predict(inputs, samples, rescale):
+        assert not rescale  # in the batch's coordinates, as the targets are
+        for sample in samples:
+            sample.pred_instances = detections
+        return samples
+
+    monkeypatch.setattr(model.teacher, 'predict', predict)
+
+
 def test_pseudo_labels_complete_the_targets_and_are_measured_against_the_removed_flakes(monkeypatch):
     model = _model()
     teacher_says = _detections([(5, 5, 20, 20, 0.9, 1),      # the annotated flake
@@ -83,14 +94,7 @@ def test_pseudo_labels_complete_the_targets_and_are_measured_against_the_removed
                                 (0, 41, 10, 60, 0.78, 2),    # a removed flake (class 0) read as class 2
                                 (40, 0, 60, 12, 0.75, 2)],   # nothing there: wrong
                                size=64)
-
-    def predict(inputs, samples, rescale):
-        assert not rescale  # in the batch's coordinates, as the targets are
-        for sample in samples:
-            sample.pred_instances = teacher_says
-        return samples
-
-    monkeypatch.setattr(model.teacher, 'predict', predict)
+    _teacher_says(monkeypatch, model, teacher_says)
     inputs, samples = _batch()
     counts = model.add_pseudo_labels(inputs, samples)
     assert counts == dict(selftrain_pseudo_labels=3, selftrain_pseudo_on_removed=2,
@@ -112,13 +116,7 @@ def test_box_only_pseudo_labels_are_marked_mask_free_and_train(monkeypatch):
         _model(masks=False)
     model = _model('BoxOnlyRoIHead', masks=False, burn_in=0)
     teacher_says = _detections([(31, 31, 50, 50, 0.8, 0), (40, 0, 60, 12, 0.75, 2)], size=64)
-
-    def predict(inputs, samples, rescale):
-        for sample in samples:
-            sample.pred_instances = teacher_says
-        return samples
-
-    monkeypatch.setattr(model.teacher, 'predict', predict)
+    _teacher_says(monkeypatch, model, teacher_says)
     inputs, samples = _batch()
     model.add_pseudo_labels(inputs, samples)
     gt = samples[0].gt_instances
@@ -129,7 +127,7 @@ def test_box_only_pseudo_labels_are_marked_mask_free_and_train(monkeypatch):
     assert 'box_free' not in gt
     # with boxes=False they train no box regression either
     classes = _model('BoxOnlyRoIHead', masks=False, boxes=False, burn_in=0)
-    monkeypatch.setattr(classes.teacher, 'predict', predict)
+    _teacher_says(monkeypatch, classes, teacher_says)
     inputs, samples = _batch()
     classes.add_pseudo_labels(inputs, samples)
     gt = samples[0].gt_instances
@@ -141,7 +139,7 @@ def test_box_only_pseudo_labels_are_marked_mask_free_and_train(monkeypatch):
     # with the teacher's masks (the default) nothing is marked
     inputs, samples = _batch()
     plain = _model('BoxOnlyRoIHead', burn_in=0)
-    monkeypatch.setattr(plain.teacher, 'predict', predict)
+    _teacher_says(monkeypatch, plain, teacher_says)
     plain.add_pseudo_labels(inputs, samples)
     assert 'mask_free' not in samples[0].gt_instances
 
@@ -157,13 +155,7 @@ def test_class_only_self_training_trains_with_sasl_and_brl_rpn_heads(monkeypatch
     model = MODELS.build(cfg.model)
     model.init_weights()
     teacher_says = _detections([(31, 31, 50, 50, 0.8, 0), (40, 0, 60, 12, 0.75, 2)], size=64)
-
-    def predict(inputs, samples, rescale):
-        for sample in samples:
-            sample.pred_instances = teacher_says
-        return samples
-
-    monkeypatch.setattr(model.teacher, 'predict', predict)
+    _teacher_says(monkeypatch, model, teacher_says)
     inputs, samples = _batch()
     losses = model.loss(inputs, samples)
     assert losses['selftrain_pseudo_labels'] == 2 and logged in losses
