@@ -3,7 +3,7 @@ method wins back, and what the soft-label and recalibration rules did in trainin
 import math
 import os.path as osp
 import statistics
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import scipy.stats
 
@@ -246,6 +246,16 @@ def _ratio(part: Optional[float], whole: Optional[float]) -> Optional[float]:
     return part / whole if part is not None and whole else None
 
 
+def pseudo_label_stats(logs: Dict[str, float]) -> Tuple[Optional[float], ...]:
+    """Self-training's pseudo-labels from the means of its ``selftrain_*`` logs: per batch, their precision
+    and recall against the removed flakes, and the share of those on a removed flake given its class
+    (None where a log is missing or its denominator is zero)."""
+    pseudo, on_removed = logs.get('selftrain_pseudo_labels'), logs.get('selftrain_pseudo_on_removed')
+    return (pseudo, _ratio(on_removed, pseudo),
+            _ratio(logs.get('selftrain_removed_found'), logs.get('selftrain_removed')),
+            _ratio(logs.get('selftrain_pseudo_right_class'), on_removed))
+
+
 def rule_report(results: List[dict]) -> str:
     """What SASL's soft-label rule and BRL's recalibration did in each run's training (per batch of one
     iteration, means over the logged iterations): how many negatives got a soft label and, against the
@@ -261,11 +271,7 @@ def rule_report(results: List[dict]) -> str:
         soft, on_removed = logs.get('sasl_soft_labels'), logs.get('sasl_soft_on_removed')
         precision = _ratio(on_removed, soft)
         recall = _ratio(on_removed, logs.get('sasl_removed_negatives'))
-        pseudo = logs.get('selftrain_pseudo_labels')
-        pseudo_precision = _ratio(logs.get('selftrain_pseudo_on_removed'), pseudo)
-        pseudo_recall = _ratio(logs.get('selftrain_removed_found'), logs.get('selftrain_removed'))
-        right_class = _ratio(logs.get('selftrain_pseudo_right_class'),
-                             logs.get('selftrain_pseudo_on_removed'))
+        pseudo, pseudo_precision, pseudo_recall, right_class = pseudo_label_stats(logs)
         lines.append(f'| {r["method"]} | {r["fraction"]:.0%} | {r["seed"]} | {_number(soft)} | '
                      f'{_number(precision, 3)} | {_number(recall, 3)} | '
                      f'{_number(logs.get("brl_confusion"), 0)} | {_number(logs.get("brl_recalibrated"))} | '

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Dict, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from qmat.engine.config import CfgOptionsAction
 
@@ -70,15 +70,35 @@ def training_rows(work_dir: str) -> list:
     return list(by_step.values())
 
 
-def log_means(work_dir: str, prefixes: Sequence[str]) -> Dict[str, float]:
-    """Mean over the logged training iterations (:func:`training_rows`) of each scalar whose name starts
-    with one of ``prefixes`` (e.g. ``sasl_soft_labels``); empty when there is none."""
+def _means(rows: Sequence[dict], prefixes: Sequence[str]) -> Dict[str, float]:
     values: Dict[str, list] = {}
-    for row in training_rows(work_dir):
+    for row in rows:
         for key, value in row.items():
             if key.startswith(tuple(prefixes)):
                 values.setdefault(key, []).append(float(value))
     return {key: sum(v) / len(v) for key, v in values.items()}
+
+
+def log_means(work_dir: str, prefixes: Sequence[str]) -> Dict[str, float]:
+    """Mean over the logged training iterations (:func:`training_rows`) of each scalar whose name starts
+    with one of ``prefixes`` (e.g. ``sasl_soft_labels``); empty when there is none."""
+    return _means(training_rows(work_dir), prefixes)
+
+
+def window_means(work_dir: str, prefixes: Sequence[str], window: int,
+                 start: int = 0) -> List[Tuple[int, int, int, Dict[str, float]]]:
+    """:func:`log_means` per window of ``window`` iterations after iteration ``start`` (``start + 1`` to
+    ``start + window``, and so on): ``(first, last, logged iterations, means)`` for each window with a
+    logged iteration that has such a scalar, in order."""
+    if window < 1:
+        raise ValueError(f'window must be at least 1 iteration, got {window}')
+    windows: Dict[int, list] = {}
+    for row in training_rows(work_dir):
+        step = row.get('step')
+        if isinstance(step, int) and step > start and any(key.startswith(tuple(prefixes)) for key in row):
+            windows.setdefault((step - start - 1) // window, []).append(row)
+    return [(start + index * window + 1, start + (index + 1) * window, len(rows), _means(rows, prefixes))
+            for index, rows in sorted(windows.items())]
 
 
 def seconds_per_iter(work_dir: str) -> Optional[float]:

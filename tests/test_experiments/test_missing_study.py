@@ -6,7 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
-from helpers import run_tool
+from helpers import assert_ok, assert_one_line_error, run_in_process, run_tool
 
 from qmat.experiments import train_file
 
@@ -224,6 +224,45 @@ def test_a_resumed_run_reads_as_one_run(tmp_path):
     assert [row['step'] for row in training_rows(str(tmp_path))] == [20, 40, 60, 80]
     assert seconds_per_iter(str(tmp_path)) == 2.0
     assert log_means(str(tmp_path), ('selftrain_',)) == dict(selftrain_pseudo_labels=2.0)
+
+
+def test_window_means_split_a_resumed_run_by_iteration(tmp_path):
+    """Windows of 500 after iteration 1,000: 1,001-1,500 holds 1,020 and 1,500, 1,501-2,000 holds 1,520
+    and the resumed part's 1,540 (which replaced the first part's); lines without the prefix and
+    iterations up to 1,000 count nowhere; a window with no line is left out."""
+    from qmat.experiments.runs import window_means
+    parts = (('20261201_000000', ((1000, 9.0), (1020, 1.0), (1500, 2.0), (1540, 99.0))),
+             ('20261202_000000', ((1520, 4.0), (1540, 6.0), (1560, None), (2600, 5.0))))
+    for stamp, steps in parts:
+        logs = tmp_path / stamp / 'vis_data'
+        logs.mkdir(parents=True)
+        rows = [dict(step=step, loss=0.5, **({} if value is None else dict(selftrain_pseudo_labels=value)))
+                for step, value in steps]
+        (logs / 'scalars.json').write_text(''.join(json.dumps(r) + '\n' for r in rows))
+    windows = window_means(str(tmp_path), ('selftrain_',), window=500, start=1000)
+    assert windows == [(1001, 1500, 2, dict(selftrain_pseudo_labels=1.5)),
+                       (1501, 2000, 2, dict(selftrain_pseudo_labels=5.0)),
+                       (2501, 3000, 1, dict(selftrain_pseudo_labels=5.0))]
+    with pytest.raises(ValueError, match='window'):
+        window_means(str(tmp_path), ('selftrain_',), window=0)
+
+
+def test_pseudo_label_log_tool_prints_a_row_per_window(tmp_path):
+    logs = tmp_path / '20261201_000000' / 'vis_data'
+    logs.mkdir(parents=True)
+    counts = (dict(step=1100, selftrain_pseudo_labels=4.0, selftrain_pseudo_on_removed=3.0,
+                   selftrain_pseudo_right_class=3.0, selftrain_removed=10.0, selftrain_removed_found=2.0),
+              dict(step=1200, selftrain_pseudo_labels=0.0, selftrain_pseudo_on_removed=0.0,
+                   selftrain_pseudo_right_class=0.0, selftrain_removed=6.0, selftrain_removed_found=0.0))
+    (logs / 'scalars.json').write_text(''.join(json.dumps(dict(r, loss=0.1)) + '\n' for r in counts))
+    result = run_tool('tools/analysis_tools/pseudo_label_log.py', str(tmp_path), '--window', '1000')
+    assert_ok(result)
+    # 4 / 2 per batch, precision 3 / 4, recall 2 / 16, right class 3 / 3
+    assert '| 1,001-2,000 | 2 | 2.0 | 0.750 | 0.125 | 1.000 |' in result.stdout
+    assert_one_line_error(run_in_process('tools/analysis_tools/pseudo_label_log.py', str(tmp_path),
+                                         '--start', '5000'), 'no logged selftrain_')
+    assert_one_line_error(run_in_process('tools/analysis_tools/pseudo_label_log.py', str(tmp_path),
+                                         '--window', '0'), '--window')
 
 
 def test_training_log_means_and_what_the_rules_did(tmp_path):
