@@ -168,16 +168,16 @@ def signal(results: List[dict], study: Study, reference: str = 'baseline') -> Li
 
 def signal_report(rows: List[dict], reference: str = 'baseline') -> str:
     """:func:`signal` as a markdown table."""
-    header = ' | '.join(f'{task} AP loss | loss / std' for task, _ in GOAL_COLUMNS)
+    header = ' | '.join(f'{task} AP loss | 95 % interval | loss / std' for task, _ in GOAL_COLUMNS)
     lines = [f'The {reference}\'s AP loss from 0 % to each fraction, paired by seed (AP points, mean ± std '
-             f'over the seeds), and the mean loss in paired seed stds: the regime tells methods apart where '
-             f'it is {SIGNAL_RATIO:g} or more.', '',
-             f'| missing | seeds | {header} |', '|' + ' --- |' * (2 + 2 * len(GOAL_COLUMNS))]
+             f'over the seeds, and the 95 % interval of the mean, Student\'s t), and the mean loss in paired '
+             f'seed stds: the regime tells methods apart where it is {SIGNAL_RATIO:g} or more.', '',
+             f'| missing | seeds | {header} |', '|' + ' --- |' * (2 + 3 * len(GOAL_COLUMNS))]
     for row in rows:
         cells = []
         for _, key in GOAL_COLUMNS:
             column = row['columns'][key]
-            cells += [format_cell(column['loss']), _number(column['ratio'])]
+            cells += [format_cell(column['loss']), format_interval(column['loss']), _number(column['ratio'])]
         lines.append(f'| {row["fraction"]:.0%} | {len(row["seeds"])} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 

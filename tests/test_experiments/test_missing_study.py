@@ -130,7 +130,10 @@ def test_signal_and_cost_pair_seeds_against_the_baseline():
     # bbox losses 0.08, 0.10, 0.09: mean 0.09, std 0.01; segm 0.05, 0.08, 0.02: mean 0.05, std 0.03
     assert row['seeds'] == [0, 1, 2] and bbox['loss']['mean'] == pytest.approx(0.09)
     assert bbox['ratio'] == pytest.approx(9.0) and segm['ratio'] == pytest.approx(0.05 / 0.03)
-    assert '| 50% | 3 | 9.0 ± 1.0 | 9.0 | 5.0 ± 3.0 | 1.7 |' in signal_report([row])
+    # 95 % intervals: t(0.975, 2 dof) = 4.303 (a t table); half-widths 4.303 * 1.0 / sqrt(3) = 2.48 (bbox)
+    # and 4.303 * 3.0 / sqrt(3) = 7.45 (segm)
+    assert ('| 50% | 3 | 9.0 ± 1.0 | [6.5, 11.5] | 9.0 | 5.0 ± 3.0 | [-2.5, 12.5] | 1.7 |'
+            in signal_report([row]))
     assert signal(results[:1], study) == []  # no pair
     one, = signal([results[0], results[3]], study)
     assert one['columns']['coco/bbox_mAP']['ratio'] is None  # one seed has no spread
