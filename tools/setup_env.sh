@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build qmat's environment in one idempotent command:
-#   torch (kept if present) -> mmengine 0.10.7 -> mmcv 2.1.0 compiled from source (wheel cached) -> mmdet 3.3.0 -> qmat.
+#   torch (kept if present) -> mmengine 0.10.7 -> mmcv 2.1.0 compiled from source with qmat's threaded CPU RoIAlign
+#   (third_party/mmcv-2.1.0; wheel cached) -> mmdet 3.3.0 -> qmat.
 #
 # Environment variables:
 #   QMAT_VENV          where the virtual environment goes (default: <repo>/.venv)
@@ -66,26 +67,66 @@ PY_TAG=$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[
 say "mmengine==0.10.7"
 "${PIP[@]}" 'mmengine==0.10.7' "$SETUPTOOLS_REQ" || fail "pip could not install mmengine==0.10.7" "check that PyPI is reachable"
 
-# 5. mmcv 2.1.0 with compiled ops, from a cached wheel keyed by mmcv, torch, Python and the ops' device.
-mmcv_ok() {
-    "$PY" -c "import mmcv; assert mmcv.__version__ == '$MMCV_VERSION'; from mmcv.ops import nms, RoIAlign" 2>/dev/null
+# 5. mmcv 2.1.0 with compiled ops, from a cached wheel keyed by mmcv, qmat's sources in it, torch, Python and the
+#    ops' device. qmat's sources (third_party/mmcv-2.1.0, see its README) replace mmcv's CPU RoIAlign by one that
+#    runs on torch's threads and gives the same results to the bit.
+OVERLAY="$ROOT/third_party/mmcv-$MMCV_VERSION"
+overlay_hash() {  # of qmat's sources
+    "$PY" - "$OVERLAY" <<'EOF'
+import hashlib, os, sys
+root, digest = sys.argv[1], hashlib.sha256()
+for folder, _, files in sorted(os.walk(os.path.join(root, 'mmcv'))):
+    for name in sorted(files):
+        path = os.path.join(folder, name)
+        digest.update(os.path.relpath(path, root).encode() + open(path, 'rb').read())
+print(digest.hexdigest()[:10])
+EOF
+}
+mmcv_ok() {  # mmcv's version, its compiled ops, and qmat's sources in it
+    "$PY" - "$OVERLAY" "$MMCV_VERSION" 2>/dev/null <<'EOF'
+import filecmp, os, sys
+import mmcv
+from mmcv.ops import nms, RoIAlign  # noqa: F401  (compiled ops)
+overlay, version = sys.argv[1:]
+assert mmcv.__version__ == version
+site = os.path.dirname(os.path.dirname(mmcv.__file__))
+for folder, _, files in os.walk(os.path.join(overlay, 'mmcv')):
+    for name in files:
+        ours = os.path.join(folder, name)
+        assert filecmp.cmp(ours, os.path.join(site, os.path.relpath(ours, overlay)), shallow=False)
+EOF
 }
 if mmcv_ok; then
-    say "mmcv $MMCV_VERSION with compiled ops already installed"
+    say "mmcv $MMCV_VERSION with compiled ops and qmat's RoIAlign already installed"
 else
-    KEY="mmcv-$MMCV_VERSION-torch-$TORCH_TAG-$PY_TAG-$CUDA_OPS"
+    KEY="mmcv-$MMCV_VERSION-qmat-$(overlay_hash)-torch-$TORCH_TAG-$PY_TAG-$CUDA_OPS"
     WHEEL_DIR="$CACHE/wheels/$KEY"
     if ! ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
         command -v "${CXX:-g++}" >/dev/null \
             || fail "no C++ compiler found to build mmcv's ops" "install gcc/g++ (Debian: apt-get install build-essential)"
         BUILD_DIR=$(mktemp -d)
         say "building mmcv $MMCV_VERSION ($CUDA_OPS ops) from source: several minutes the first time, cached in $WHEEL_DIR"
+        "$PY" -m pip download --quiet --no-deps --no-binary :all: --no-build-isolation "mmcv==$MMCV_VERSION" \
+            -d "$BUILD_DIR" || fail "pip could not download mmcv $MMCV_VERSION's sources" "check that PyPI is reachable"
+        tar xzf "$BUILD_DIR/mmcv-$MMCV_VERSION.tar.gz" -C "$BUILD_DIR"
+        SRC="$BUILD_DIR/mmcv-$MMCV_VERSION"
+        # qmat's sources go over exactly the mmcv sources they were made from
+        "$PY" - "$OVERLAY/replacements.txt" "$SRC" <<'EOF' \
+            || fail "mmcv $MMCV_VERSION's sources differ from those that third_party/mmcv-$MMCV_VERSION replaces" \
+                    "check that pip downloaded mmcv $MMCV_VERSION from PyPI"
+import hashlib, os, sys
+listing, source = sys.argv[1:]
+for line in open(listing):
+    digest, path = line.split()
+    assert hashlib.sha256(open(os.path.join(source, path), 'rb').read()).hexdigest() == digest, path
+EOF
+        cp -R "$OVERLAY/mmcv" "$SRC/"
         if [ "$CUDA_OPS" != cpu ]; then export FORCE_CUDA=1; fi
         # Python's own compile flags plus -g0: no debug info, a faster compile and a smaller cached wheel.
         # (setuptools' distutils *replaces* its flags by $CFLAGS, so they must all be given, -O3 included.)
         PY_CFLAGS=$("$PY" -c 'import sysconfig; print(sysconfig.get_config_var("CFLAGS") or "-O3")')
         CFLAGS="$PY_CFLAGS -g0" MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "$PY" -m pip wheel --no-build-isolation --no-deps \
-            --no-binary mmcv "mmcv==$MMCV_VERSION" -w "$BUILD_DIR" \
+            "$SRC" -w "$BUILD_DIR" \
             || fail "building mmcv $MMCV_VERSION from source failed (see the compiler output above)" \
                     "check the C++ compiler (and nvcc matching torch.version.cuda for CUDA ops); on CPU-only machines keep a CPU torch"
         mkdir -p "$WHEEL_DIR"
@@ -94,9 +135,11 @@ else
     else
         say "using cached $(basename "$WHEEL_DIR"/mmcv-*.whl) from $WHEEL_DIR"
     fi
-    "${PIP[@]}" "$WHEEL_DIR"/mmcv-*.whl "$SETUPTOOLS_REQ" || fail "installing the mmcv wheel from $WHEEL_DIR failed" \
-        "delete $WHEEL_DIR and run this script again to rebuild it"
-    mmcv_ok || fail "mmcv $MMCV_VERSION installed but its compiled ops do not import" \
+    # the second install replaces an mmcv of the same version built without qmat's sources
+    { "${PIP[@]}" "$WHEEL_DIR"/mmcv-*.whl "$SETUPTOOLS_REQ" \
+        && "${PIP[@]}" --force-reinstall --no-deps "$WHEEL_DIR"/mmcv-*.whl; } \
+        || fail "installing the mmcv wheel from $WHEEL_DIR failed" "delete $WHEEL_DIR and run this script again to rebuild it"
+    mmcv_ok || fail "mmcv $MMCV_VERSION installed but its compiled ops do not import or lack qmat's sources" \
         "delete $WHEEL_DIR and run this script again to rebuild it"
 fi
 

@@ -399,3 +399,21 @@ def test_compare_micrographs(tmp_path):
     assert result.stdout.count('0 of 3') == 1 and cv2.imread(str(picture)).shape == (2 * 216, 2 * 384, 3)
     result = run_in_process('tools/analysis_tools/compare_micrographs.py', f'real={tmp_path / "nowhere"}')
     assert_one_line_error(result, 'give NAME=FOLDER with an existing folder')
+
+
+def test_roi_align_benchmark_prints_each_thread_count_and_compares_results(tmp_path):
+    small = ('--rois', '16', '--channels', '4', '--feature', '12', '16', '--repeats', '2')
+    saved = str(tmp_path / 'roi_align.pt')
+    result = run_in_process('tools/analysis_tools/benchmark_roi_align.py', *small, '--threads', '1', '2',
+                            '--save', saved)
+    assert_ok(result)
+    rows = [line.split('|') for line in result.stdout.splitlines() if line.startswith(('| 1 ', '| 2 '))]
+    assert [r[1].strip() for r in rows] == ['1', '2'] and rows[0][5].strip() == '1.00x'
+    assert 'equal' in run_in_process('tools/analysis_tools/benchmark_roi_align.py', *small, '--compare',
+                                     saved).stdout
+    differ = run_in_process('tools/analysis_tools/benchmark_roi_align.py', *small, '--seed', '1', '--compare',
+                            saved)
+    assert differ.returncode == 1 and 'DIFFER' in differ.stdout
+    (tmp_path / 'bad.pt').write_text('not a tensor file')
+    assert_one_line_error(run_in_process('tools/analysis_tools/benchmark_roi_align.py', *small, '--compare',
+                                         str(tmp_path / 'bad.pt')), '--compare')
