@@ -77,14 +77,28 @@ def _batch(ignored=True):
 
 
 def _teacher_says(monkeypatch, model, detections):
-    """Make ``model``'s teacher predict ``detections`` on every image, in the batch's coordinates."""
-    def predict(inputs, samples, rescale):
-        assert not rescale  # in the batch's coordinates, as the targets are
-        for sample in samples:
-            sample.pred_instances = detections
-        return samples
+    """Make ``model``'s teacher detect ``detections`` on every image, in the batch's coordinates."""
+    monkeypatch.setattr(model, 'teacher_detections', lambda inputs, samples: [detections for _ in samples])
 
-    monkeypatch.setattr(model.teacher, 'predict', predict)
+
+@pytest.mark.parametrize('masks', [True, False])
+def test_teacher_detections_are_its_predictions_in_the_batch_frame_with_masks_only_where_they_train(masks):
+    """The teacher's boxes, scores and labels are Mask R-CNN's ``predict(rescale=False)``; its masks too,
+    unless pseudo-labels train no mask, when it skips its mask head."""
+    model = _model('BoxOnlyRoIHead', masks=masks, score_thr=0.0)
+    model.eval()
+    inputs, samples = _batch()
+    samples[0].set_metainfo(dict(scale_factor=(2.0, 2.0)))  # a rescaling predict would halve the boxes
+    with torch.no_grad():
+        expected = model.teacher.predict(inputs, [DetDataSample(metainfo=samples[0].metainfo)],
+                                         rescale=False)[0].pred_instances
+    found = model.teacher_detections(inputs, samples)[0]
+    assert len(found) == len(expected) > 0
+    for key in ('bboxes', 'scores', 'labels'):
+        assert torch.equal(found.get(key), expected.get(key))
+    assert ('masks' in found) == masks
+    if masks:
+        assert torch.equal(found.masks, expected.masks)
 
 
 def test_pseudo_labels_complete_the_targets_and_are_measured_against_the_removed_flakes(monkeypatch):
@@ -121,6 +135,13 @@ def test_box_only_pseudo_labels_are_marked_mask_free_and_train(monkeypatch):
     model.add_pseudo_labels(inputs, samples)
     gt = samples[0].gt_instances
     assert gt.mask_free.tolist() == [False, True, True] and len(gt.masks) == 3
+    # a teacher that made no masks (its mask head skipped) gives empty ones, which no target reads
+    boxes_only = InstanceData(**{key: teacher_says.get(key) for key in ('bboxes', 'scores', 'labels')})
+    _teacher_says(monkeypatch, model, boxes_only)
+    inputs, samples = _batch()
+    model.add_pseudo_labels(inputs, samples)
+    masks = samples[0].gt_instances.masks.masks
+    assert masks.shape == (3, 64, 64) and masks[0].sum() == 16 * 16 and not masks[1:].any()
     inputs, samples = _batch()
     losses = model.loss(inputs, samples)
     assert losses['selftrain_pseudo_labels'] == 2 and torch.isfinite(losses['loss_mask'])

@@ -34,7 +34,7 @@ import torch
 from mmcv.ops import nms
 from mmdet.models.detectors import MaskRCNN
 from mmdet.registry import MODELS
-from mmdet.structures import DetDataSample, SampleList
+from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox_overlaps
 from mmdet.structures.mask import BitmapMasks
 from mmengine.config import ConfigDict
@@ -169,20 +169,34 @@ class SelfTrainingMaskRCNN(MaskRCNN):
                     theirs.copy_(mine)  # e.g. BN's num_batches_tracked
 
     @torch.no_grad()
+    def teacher_detections(self, batch_inputs: Tensor, batch_data_samples: SampleList) -> List[InstanceData]:
+        """The teacher's detections on the batch, in its input's frame (``predict`` with ``rescale=False``),
+        without masks where pseudo-labels train none (``masks=False``): its mask head would only make masks
+        that no loss reads."""
+        teacher = self.teacher
+        metas = [sample.metainfo for sample in batch_data_samples]
+        features = teacher.extract_feat(batch_inputs)
+        proposals = teacher.rpn_head.predict(features, batch_data_samples, rescale=False)
+        detections = teacher.roi_head.predict_bbox(features, metas, proposals,
+                                                   rcnn_test_cfg=teacher.roi_head.test_cfg, rescale=False)
+        if self.pseudo_masks:
+            detections = teacher.roi_head.predict_mask(features, metas, detections, rescale=False)
+        return detections
+
+    @torch.no_grad()
     def add_pseudo_labels(self, batch_inputs: Tensor, batch_data_samples: SampleList) -> dict:
         """Put the teacher's confident unannotated detections into each sample's ``gt_instances``.
 
         Returns:
             The batch's pseudo-label counts (see the module's docstring).
         """
-        bare = [DetDataSample(metainfo=sample.metainfo) for sample in batch_data_samples]
-        predictions = self.teacher.predict(batch_inputs, bare, rescale=False)
+        predictions = self.teacher_detections(batch_inputs, batch_data_samples)
         counts = dict(selftrain_pseudo_labels=0, selftrain_pseudo_on_removed=0,
                       selftrain_pseudo_right_class=0, selftrain_removed=0, selftrain_removed_found=0)
         measured = False
         for sample, predicted in zip(batch_data_samples, predictions):
             gt = sample.gt_instances
-            pseudo = select_pseudo_labels(predicted.pred_instances, gt.bboxes, self.score_thr, self.iou_thr,
+            pseudo = select_pseudo_labels(predicted, gt.bboxes, self.score_thr, self.iou_thr,
                                           max_per_image=self.max_per_image)
             counts['selftrain_pseudo_labels'] += len(pseudo)
             removed = sample.get('ignored_instances')
@@ -200,9 +214,11 @@ class SelfTrainingMaskRCNN(MaskRCNN):
                 bboxes=torch.cat([gt.bboxes, pseudo.bboxes.to(gt.bboxes)]),
                 labels=torch.cat([gt.labels, pseudo.labels.to(gt.labels)]))
             if 'masks' in gt:
-                added = _as_masks(pseudo.masks, gt.masks.height, gt.masks.width)
-                completed.masks = BitmapMasks(np.concatenate([gt.masks.to_ndarray(), added.masks]),
-                                              gt.masks.height, gt.masks.width)
+                height, width = gt.masks.height, gt.masks.width
+                # without the teacher's masks, empty ones: mask_free keeps them out of the mask targets
+                added = (_as_masks(pseudo.masks, height, width).masks if 'masks' in pseudo
+                         else np.zeros((len(pseudo), height, width), np.uint8))
+                completed.masks = BitmapMasks(np.concatenate([gt.masks.to_ndarray(), added]), height, width)
             pseudo_label = torch.arange(len(completed), device=gt.bboxes.device) >= len(gt)
             if not self.pseudo_masks:
                 completed.mask_free = pseudo_label
