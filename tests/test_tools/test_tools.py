@@ -239,18 +239,34 @@ def test_head_start_tool_prints_each_seed_and_the_ratio_of_the_means():
 
 
 @pytest.mark.slow
-def test_train_step_benchmark_prints_the_ratios():
+def test_train_step_benchmark_prints_the_ratios_and_the_parts():
     sasl = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
     # past its burn-in: the teacher predicts on every timed step (no pseudo-label from random weights)
     self_training = osp.join(REPO, 'configs', 'synthetic',
                              'mask-rcnn_r18_fpn_self-training-classes_5500i_paper-graphene.py')
     configs = [SYNTHETIC_CONFIG, sasl, self_training]
     result = run_tool('tools/analysis_tools/benchmark_train_step.py', '--configs', *configs, '--size', '96',
-                      '96', '--input-scale', '96', '96', '--iters', '20', '--warmup', '1', '--batches', '2')
+                      '96', '--input-scale', '96', '96', '--iters', '20', '--warmup', '1', '--batches', '2',
+                      '--parts')
     assert_ok(result)
-    rows = [[cell.strip() for cell in line.split('|')] for line in result.stdout.splitlines()
+    tables = result.stdout.split('Forward passes')
+    rows = [[cell.strip() for cell in line.split('|')] for line in tables[0].splitlines()
             if line.startswith('| ') and '.py' in line]
     assert [r[1] for r in rows] == configs
+    # the parts: the student's everywhere, the teacher's only where there is one, and its mask head not
+    # where pseudo-labels train no mask
+    lines = [line for line in tables[1].splitlines() if line.startswith('| ')]
+    header = [cell.strip() for cell in lines[0].split('|')[1:-1]]
+    assert header == ['config', 'features', 'RPN', 'R-CNN', 'teacher: features', 'teacher: proposals',
+                      'teacher: box head', 'rest']
+    parts = {r[1]: r[2:-1] for r in ([c.strip() for c in line.split('|')] for line in lines[2:])}
+    assert list(parts) == configs
+    for config, cells in parts.items():
+        teacher = config == self_training
+        assert all((cell != '—') == (teacher or not name.startswith('teacher'))
+                   for name, cell in zip(header[1:], cells))
+        # no part nests in another, so the rest of each step, and its median, is not negative
+        assert all(float(cell) >= 0 for cell in cells if cell != '—')
     base = float(rows[0][2])
     assert float(rows[0][5]) == 1.0
     for row in rows[1:]:

@@ -1,7 +1,7 @@
 """Training-iteration cost of detectors against a reference, measured in one run.
 
     python tools/analysis_tools/benchmark_train_step.py [--configs REFERENCE CONFIG ...] [--iters 20] \\
-        [--batch 2] [--data-root DIR [--train-ann FILE]] [--checkpoint CKPT]
+        [--batch 2] [--data-root DIR [--train-ann FILE]] [--checkpoint CKPT] [--parts]
 
 Each config's detector is built with the same seed and trained (forward, loss, backward, optimizer step)
 on the same batches, iterations alternating between them so that a machine's drift from minute to minute
@@ -14,6 +14,11 @@ The batches are generated micrographs of ``--size`` (default: the paper's R101-F
 detector from the same trained weights, so that a self-training teacher predicts what a trained one does:
 a detector with a burn-in (``SelfTrainingMaskRCNN``) is timed past it, its teacher copying the student in
 the first warm-up iteration.
+
+``--parts`` adds a second table: where each step's time goes, the median seconds per iteration of the
+forward passes of the student's features, RPN and R-CNN stage (with their losses) and of a self-training
+teacher's features, proposals, box head and mask head; the rest of the step (backward, optimizer step,
+the teacher's update and pseudo-label selection, data preprocessing) is the total minus those.
 """
 import argparse
 import statistics
@@ -40,6 +45,7 @@ def parse_args(argv=None):
     parser.add_argument('--input-scale', type=int, nargs=2, metavar=('LONG', 'SHORT'),
                         help="replace the train pipeline's Resize scale (default: the config's)")
     parser.add_argument('--device', default='cuda' if _cuda() else 'cpu')
+    parser.add_argument('--parts', action='store_true', help="also time the step's parts (forward passes)")
     return parser.parse_args(argv)
 
 
@@ -85,15 +91,56 @@ def build(config, data_root, args):
     return model, optim_wrapper, batches
 
 
+# the timed parts: name -> (owner's attribute path from the detector, method); absent ones are skipped
+PARTS = {
+    'features': ('', 'extract_feat'),
+    'RPN': ('rpn_head', 'loss_and_predict'),
+    'R-CNN': ('roi_head', 'loss'),
+    'teacher: features': ('teacher', 'extract_feat'),
+    'teacher: proposals': ('teacher.rpn_head', 'predict'),
+    'teacher: box head': ('teacher.roi_head', 'predict_bbox'),
+    'teacher: mask head': ('teacher.roi_head', 'predict_mask'),
+}
+
+
+def time_parts(model, device: str) -> dict:
+    """Wrap the :data:`PARTS` that ``model`` has so that each call adds its seconds to the returned dict's
+    entry (the caller clears it before each step)."""
+    spent = {}
+    for name, (path, method) in PARTS.items():
+        owner = model
+        for attribute in filter(None, path.split('.')):
+            owner = getattr(owner, attribute, None)
+        if owner is not None and hasattr(owner, method):
+            # an instance attribute: the class's method is left as it is
+            setattr(owner, method, _timed(getattr(owner, method), name, spent, device))
+    return spent
+
+
+def _timed(call, name: str, spent: dict, device: str):
+    def timed(*args, **kwargs):
+        synchronize(device)
+        start = time.perf_counter()
+        result = call(*args, **kwargs)
+        synchronize(device)
+        spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+        return result
+    return timed
+
+
+def synchronize(device: str) -> None:
+    if device.startswith('cuda'):
+        import torch
+        torch.cuda.synchronize()
+
+
 def timed_step(model, optim_wrapper, batch, seed, device):
     import torch
     torch.manual_seed(seed)  # the same sampled anchors and RoIs for every model
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
+    synchronize(device)
     start = time.perf_counter()
     model.train_step(batch, optim_wrapper)
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
+    synchronize(device)
     return time.perf_counter() - start
 
 
@@ -123,13 +170,19 @@ def main(argv=None):
             generate_dataset(root, {'train': args.batch * args.batches}, scene, seed=0)
         runs = {config: build(config, args.data_root or root, args) for config in args.configs}
     times = {config: [] for config in runs}
+    spent = {config: time_parts(runs[config][0], args.device) for config in runs} if args.parts else {}
+    parts = {config: [] for config in spent}  # per timed iteration: {part: seconds}
     for i in range(args.warmup + args.iters):
         order = list(runs) if i % 2 == 0 else list(reversed(runs))  # alternate: drift hits all alike
         for config in order:
             model, optim_wrapper, batches = runs[config]
+            if config in spent:
+                spent[config].clear()
             seconds = timed_step(model, optim_wrapper, batches[i % len(batches)], seed=i, device=args.device)
             if i >= args.warmup:
                 times[config].append(seconds)
+                if config in spent:
+                    parts[config].append(dict(spent[config], rest=seconds - sum(spent[config].values())))
 
     shape = tuple(runs[args.configs[0]][2][0]['inputs'][0].shape[-2:])
     print(device_line(args.device))
@@ -142,6 +195,15 @@ def main(argv=None):
     print('\n'.join(markdown_table(('config', 'median s / iter', 'min', 'max', 'ratio'), (
         (config, f'{medians[config]:.3f}', f'{min(v):.3f}', f'{max(v):.3f}', f'{medians[config] / base:.3f}')
         for config, v in times.items()))))
+    if parts:
+        names = [name for name in [*PARTS, 'rest'] if any(name in steps[0] for steps in parts.values())]
+        print('\nForward passes (with their losses) and the rest of the step, median seconds per iteration; '
+              "'rest' is the step minus the parts: data preprocessing, backward, optimizer step, a teacher's "
+              'update and pseudo-label selection.\n')
+        print('\n'.join(markdown_table(('config', *names), (
+            (config, *(f'{statistics.median(p[name] for p in steps):.3f}' if name in steps[0] else '—'
+                       for name in names))
+            for config, steps in parts.items()))))
 
 
 if __name__ == '__main__':
