@@ -48,6 +48,21 @@ def test_counts_precision_and_recall_per_threshold():
     assert mid['precision'] == 0.5 and mid['recall'] == 2 / 6
     # 0.95: only the annotated flake scores so high, and it is not a pseudo-label
     assert high['pseudo_labels'] == 0 and math.isnan(high['precision']) and high['recall'] == 0
+    # sizes: the wrong pseudo-label (40, 40) is 10 x 10, as the annotated flake; none at 0.95
+    assert low['wrong_size'] == mid['wrong_size'] == 10 and math.isnan(high['wrong_size'])
+    assert low['annotated_size'] == high['annotated_size'] == 10
+
+
+def test_wrong_pseudo_labels_sizes_are_their_median_box_side():
+    # nothing removed: every pseudo-label is wrong; boxes of 4 x 9, 2 x 2 and 30 x 30 (sizes 6, 2 and 30)
+    detections = InstanceData(bboxes=_boxes([[0, 0, 4, 9], [10, 10, 12, 12], [40, 40, 70, 70]]),
+                              scores=torch.tensor([0.9, 0.8, 0.7]), labels=torch.tensor([0, 0, 0]))
+    sample = DetDataSample(metainfo=dict(img_shape=(80, 80)))
+    sample.gt_instances = InstanceData(bboxes=_boxes([[20, 0, 36, 4], [20, 20, 28, 28]]),
+                                       labels=torch.tensor([0, 0]))  # sizes 8 and 8
+    row, = pseudo_label_quality(FixedDetector(detections), [dict(inputs=None, data_samples=[sample])], [0.5])
+    assert row['pseudo_labels'] == 3 and row['on_removed'] == 0
+    assert row['wrong_size'] == pytest.approx(6.0) and row['annotated_size'] == pytest.approx(8.0)
 
 
 def _box_masks(rows, size):

@@ -7,7 +7,8 @@ batches and their precision and recall against the removed flakes.
 ANN keeps the removed flakes as ignored (tools/data_tools/drop_annotations.py --keep-as-ignored). The
 detector predicts on each training batch as SelfTrainingMaskRCNN's teacher does; a pseudo-label is a
 confident detection that overlaps no annotation by ``--iou-thr`` (qmat.evaluation.pseudo_label_quality),
-right where it matches a removed flake; the right ones' masks are compared with the removed outlines.
+right where it matches a removed flake; the right ones' masks are compared with the removed outlines, and
+the wrong ones' median size (square root of the box's area, pixels) with the annotated flakes'.
 """
 
 
@@ -34,9 +35,11 @@ def main(argv=None):
     print(f'{rows[0]["images"]} training images, {rows[0]["removed"]} removed flakes, IoU with an '
           f'annotation < {args.iou_thr}')
     print('\n'.join(markdown_table(
-        ('score >=', 'pseudo-labels per image', 'precision', 'recall', 'mask IoU of the right ones'),
+        ('score >=', 'pseudo-labels per image', 'precision', 'recall', 'mask IoU of the right ones',
+         "wrong ones' median size (px)"),
         ((r['score_thr'], f'{r["pseudo_labels"] / max(r["images"], 1):.2f}', f'{r["precision"]:.3f}',
-          f'{r["recall"]:.3f}', f'{r["mask_iou"]:.3f}') for r in rows))))
+          f'{r["recall"]:.3f}', f'{r["mask_iou"]:.3f}', f'{r["wrong_size"]:.1f}') for r in rows))))
+    print(f"annotated flakes' median size: {rows[0]['annotated_size']:.1f} px")
     write_pass_result(args, dict(rows=rows))
 
 
