@@ -10,7 +10,7 @@ trained model recovers.
 import copy
 import os
 import os.path as osp
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -94,6 +94,15 @@ def drop_annotations(coco: dict, fraction: float, policy: str = 'uniform',
     return kept, [a for i, a in enumerate(annotations) if i in removed_index]
 
 
+def size_quartiles(annotations: List[dict]) -> Optional[List[float]]:
+    """The 25th, 50th and 75th percentile of the instances' sizes (square root of the box's area, pixels):
+    which flakes a policy removed, against those it kept. None for no instances with a box."""
+    sizes = np.sqrt([a['bbox'][2] * a['bbox'][3] for a in annotations if 'bbox' in a])
+    if not sizes.size:
+        return None
+    return np.percentile(sizes, [25, 50, 75]).tolist()
+
+
 def removal_record_path(ann_file: str) -> str:
     """Where the record of removed instances is written: beside the annotation file."""
     return osp.splitext(ann_file)[0] + '.removed.json'
@@ -101,7 +110,8 @@ def removal_record_path(ann_file: str) -> str:
 
 def write_dropped(src: str, dst: str, fraction: float, policy: str, seed: int,
                   keep_as_ignored: bool = False) -> Tuple[str, int, int]:
-    """Read COCO json ``src``, drop annotations, write ``dst`` and its removal record.
+    """Read COCO json ``src``, drop annotations, write ``dst`` and its removal record (which also holds
+    the :func:`size_quartiles` of the kept and the removed instances).
 
     With ``keep_as_ignored`` the removed instances stay in ``dst`` as ``iscrowd = 1``: mmdet loads them as
     ignored instances, which qmat's assigners do not use (``ignore_iof_thr = -1``), so training sees the
@@ -114,11 +124,12 @@ def write_dropped(src: str, dst: str, fraction: float, policy: str, seed: int,
     refuse_overwriting([dst, record_path], [src])  # the complete file is the ground truth
     coco = check_coco_file(src, what='input annotation')
     kept, removed = drop_annotations(coco, fraction, policy, seed)
+    sizes = dict(kept=size_quartiles(kept['annotations']), removed=size_quartiles(removed))
     if keep_as_ignored:
         kept['annotations'] = kept['annotations'] + [dict(a, iscrowd=1) for a in removed]
     record = dict(source=osp.abspath(src), output=osp.abspath(dst), policy=policy, fraction=fraction,
                   seed=seed, kept_as_ignored=keep_as_ignored, num_annotations=len(coco['annotations']),
-                  removed_ids=[a['id'] for a in removed], removed=removed)
+                  size_quartiles=sizes, removed_ids=[a['id'] for a in removed], removed=removed)
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
     for path, content in ((dst, kept), (record_path, record)):
         dump_json(content, path)

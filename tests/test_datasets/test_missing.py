@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import run_tool
 
-from qmat.datasets.missing import POLICIES, drop_annotations, write_dropped
+from qmat.datasets.missing import POLICIES, drop_annotations, size_quartiles, write_dropped
 from qmat.utils import UserInputError
 
 
@@ -83,6 +83,8 @@ def test_tool_writes_the_dropped_file_and_the_record(tmp_path):
     all_ids = {a['id'] for a in make_coco()['annotations']}
     assert {a['id'] for a in kept['annotations']} | set(record['removed_ids']) == all_ids
     assert json.loads(src.read_text()) == make_coco()  # the input is untouched
+    # make_coco's instances have no boxes, so no sizes
+    assert "kept instances' size (square root of the box area, px), quartiles: none" in result.stdout
 
 
 def test_no_spelling_of_the_input_is_overwritten(tmp_path):
@@ -125,3 +127,25 @@ def test_removed_instances_can_stay_as_ignored(tmp_path):
     assert (kept, removed) == (300, 100) and len(written['annotations']) == 400 and record['kept_as_ignored']
     crowd = {a['id'] for a in written['annotations'] if a.get('iscrowd') == 1}
     assert crowd == set(record['removed_ids'])
+
+
+def test_size_quartiles_of_kept_and_removed_instances(tmp_path):
+    # sizes (square root of the box area) 2, 4, 4, 6 and 8 px; linear interpolation gives 4 / 4 / 6
+    boxes = [[0, 0, 2, 2], [1, 1, 4, 4], [0, 0, 2, 8], [0, 0, 6, 6], [3, 3, 8, 8]]
+    annotations = [dict(id=i + 1, bbox=b) for i, b in enumerate(boxes)]
+    assert size_quartiles(annotations) == pytest.approx([4, 4, 6])
+    assert size_quartiles([]) is None and size_quartiles([dict(id=1, area=4.0)]) is None
+    coco = make_coco(n=20)
+    for ann in coco['annotations']:
+        side = ann['area'] ** 0.5
+        ann['bbox'] = [0, 0, side, side]
+    src, out = tmp_path / 'complete.json', tmp_path / 'half.json'
+    src.write_text(json.dumps(coco))
+    record_path, _, _ = write_dropped(str(src), str(out), 0.5, 'small', 0)
+    record = json.loads(open(record_path).read())
+    removed_ids = set(record['removed_ids'])
+    for name, chosen in (('kept', False), ('removed', True)):
+        sides = [a['area'] ** 0.5 for a in coco['annotations'] if (a['id'] in removed_ids) == chosen]
+        assert record['size_quartiles'][name] == pytest.approx(np.percentile(sides, [25, 50, 75]))
+    # the small policy removes the small ones
+    assert record['size_quartiles']['removed'][1] < record['size_quartiles']['kept'][1]

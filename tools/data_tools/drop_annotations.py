@@ -26,11 +26,17 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    import mmengine
+
     from qmat.datasets.missing import write_dropped
 
     record, kept, removed = write_dropped(args.input, args.output, args.fraction, args.policy, args.seed,
                                            args.keep_as_ignored)
     print(f'removed {removed} of {kept + removed} instances ({args.policy}, seed {args.seed})')
+    sizes = mmengine.load(record)['size_quartiles']
+    for name in ('kept', 'removed'):
+        quartiles = ' / '.join(f'{q:.1f}' for q in sizes[name]) if sizes[name] else 'none'
+        print(f"{name} instances' size (square root of the box area, px), quartiles: {quartiles}")
     print(f'annotations: {args.output}\nremoved:     {record}')
 
 
