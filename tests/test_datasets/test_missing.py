@@ -141,11 +141,17 @@ def test_size_quartiles_of_kept_and_removed_instances(tmp_path):
         ann['bbox'] = [0, 0, side, side]
     src, out = tmp_path / 'complete.json', tmp_path / 'half.json'
     src.write_text(json.dumps(coco))
-    record_path, _, _ = write_dropped(str(src), str(out), 0.5, 'small', 0)
-    record = json.loads(open(record_path).read())
+    result = run_tool('tools/data_tools/drop_annotations.py', str(src), str(out), '--fraction', '0.5',
+                      '--policy', 'small')
+    assert result.returncode == 0, result.stderr
+    record = json.loads((tmp_path / 'half.removed.json').read_text())
     removed_ids = set(record['removed_ids'])
     for name, chosen in (('kept', False), ('removed', True)):
         sides = [a['area'] ** 0.5 for a in coco['annotations'] if (a['id'] in removed_ids) == chosen]
-        assert record['size_quartiles'][name] == pytest.approx(np.percentile(sides, [25, 50, 75]))
+        expected = np.percentile(sides, [25, 50, 75])
+        assert record['size_quartiles'][name] == pytest.approx(expected)
+        printed = ' / '.join(f'{q:.1f}' for q in expected)
+        assert f"{name} instances' size (square root of the box area, px), quartiles: {printed}" \
+            in result.stdout
     # the small policy removes the small ones
     assert record['size_quartiles']['removed'][1] < record['size_quartiles']['kept'][1]
