@@ -200,6 +200,7 @@ def _regime(name=''):
     ('ohem_', {'train_cfg'}, ()),
     ('brl_', {'rpn_head', 'train_cfg'}, ('brl_rpn_head', 'brl_rpn_train_cfg')),
     ('sasl-t0.8_', {'rpn_head'}, ('sasl_rpn_head', )),
+    ('sasl-head_', {'rpn_head'}, ('sasl_rpn_head', )),
     ('self-training_', {'type', 'self_training'}, ('self_training', )),
 ])
 def test_paper_statistics_methods_change_only_their_part(name, differs, parts):

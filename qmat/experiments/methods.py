@@ -50,7 +50,7 @@ METHODS: Dict[str, Method] = {
     'ohem': Method(_cpu('ohem_'), _paper('ohem', 'ohem_'), 'OHEM', _paper_stats('ohem_')),
     'brl': Method(_cpu('brl_'), _paper('brl', 'brl_'), 'BRL', _paper_stats('brl_')),
     'brl-focal': Method(_cpu('brl-focal_')),
-    'sasl-head': Method(_cpu('sasl-head_')),
+    'sasl-head': Method(_cpu('sasl-head_'), paper_stats=_paper_stats('sasl-head_')),
     'sasl-t0.6': Method(_cpu('sasl-t0.6_'), _paper('sasl', 'sasl-t0.6_'), 'SASL (t = 0.6)'),
     'sasl-t0.8': Method(_cpu('sasl-t0.8_'), _paper('sasl', 'sasl-t0.8_'), 'SASL (t = 0.8)',
                         _paper_stats('sasl-t0.8_')),

@@ -122,9 +122,9 @@ def test_a_method_without_a_curve_config_is_a_one_line_error():
 
 
 def test_a_method_without_a_config_in_the_regime_is_a_one_line_error(tmp_path):
-    result = run_in_process('tools/experiments/missing_study.py', '--methods', 'sasl-head', '--regime',
+    result = run_in_process('tools/experiments/missing_study.py', '--methods', 'sasl-dot-t0.6', '--regime',
                             'paper-graphene', '--report-only', '--results', str(tmp_path))
-    assert_one_line_error(result, 'sasl-head has no config in regime paper-graphene')
+    assert_one_line_error(result, 'sasl-dot-t0.6 has no config in regime paper-graphene')
 
 
 @pytest.mark.slow
