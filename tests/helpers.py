@@ -8,6 +8,8 @@ import os.path as osp
 import subprocess
 import sys
 
+import numpy as np
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
@@ -63,3 +65,19 @@ def loads_without_qmat(path):
     """Whether a fresh interpreter that never imported qmat loads ``path`` with weights_only=True."""
     code = 'import sys, torch; torch.load(sys.argv[1], weights_only=True)'
     return subprocess.run([sys.executable, '-c', code, str(path)], capture_output=True).returncode == 0
+
+
+# the options that make a training pass (qmat.evaluation.training_pass) run in the test process
+PASS_OPTIONS = {'train_dataloader.num_workers': 0, 'train_dataloader.persistent_workers': False,
+                'train_dataloader.batch_size': 2}
+
+
+def numpy_iou(boxes, others):
+    """Pairwise IoU of corner boxes (x1, y1, x2, y2), written out in numpy (no mmdet)."""
+    boxes, others = np.asarray(boxes, dtype=float), np.asarray(others, dtype=float)
+    lt = np.maximum(boxes[:, None, :2], others[None, :, :2])
+    rb = np.minimum(boxes[:, None, 2:], others[None, :, 2:])
+    inter = np.clip(rb - lt, 0, None).prod(axis=2)
+    area = lambda b: (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])  # noqa: E731
+    return inter / (area(boxes)[:, None] + area(others)[None, :] - inter)
+

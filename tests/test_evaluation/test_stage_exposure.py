@@ -2,8 +2,8 @@
 import json
 import os.path as osp
 
-import numpy as np
 from conftest import SYNTHETIC_CONFIG
+from helpers import PASS_OPTIONS, numpy_iou
 
 from qmat.datasets.missing import write_dropped
 from qmat.evaluation import stage_exposure
@@ -11,22 +11,10 @@ from qmat.evaluation.stage_exposure import negatives_on_removed
 from qmat.evaluation.training_pass import training_pass
 from qmat.models.task_modules import on_removed
 
-OPTIONS = {'train_dataloader.num_workers': 0, 'train_dataloader.persistent_workers': False,
-           'train_dataloader.batch_size': 2}
-
 
 def exposure(synthetic_root, random_checkpoint, ann):
-    model, batches = training_pass(SYNTHETIC_CONFIG, random_checkpoint, ann, synthetic_root, OPTIONS)
+    model, batches = training_pass(SYNTHETIC_CONFIG, random_checkpoint, ann, synthetic_root, PASS_OPTIONS)
     return negatives_on_removed(model, batches)
-
-
-def numpy_iou(boxes, others):
-    """Pairwise IoU of corner boxes, written out (no mmdet)."""
-    lt = np.maximum(boxes[:, None, :2], others[None, :, :2])
-    rb = np.minimum(boxes[:, None, 2:], others[None, :, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(axis=2)
-    area = lambda b: (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])  # noqa: E731
-    return inter / (area(boxes)[:, None] + area(others)[None, :] - inter)
 
 
 def test_counts_on_dropped_annotations(synthetic_root, random_checkpoint, tmp_path, monkeypatch):

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import numpy_iou
 from mmdet.models.dense_heads import RPNHead
 from mmdet.utils import register_all_modules
 from mmengine.config import ConfigDict
@@ -180,15 +181,6 @@ def test_predictions_ignore_the_embeddings():
     assert 'loss_rpn_cls' in losses and len(predictions) == 2
 
 
-def iou(a, b):
-    """Pairwise IoU of boxes (x1, y1, x2, y2), written out in numpy."""
-    a, b = np.asarray(a, dtype=float)[:, None], np.asarray(b, dtype=float)[None]
-    w = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
-    h = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
-    area = lambda x: (x[..., 2] - x[..., 0]) * (x[..., 3] - x[..., 1])  # noqa: E731
-    return w * h / (area(a) + area(b) - w * h)
-
-
 def test_instances_map_each_positive_to_its_annotation():
     head = make_head()
     feats, gts, metas = inputs()
@@ -200,7 +192,7 @@ def test_instances_map_each_positive_to_its_annotation():
     assert positive.any() and ((sample['instances'] >= 0) == positive).all()
     for i in range(2):  # the two boxes are far apart: a positive's annotation is its best-overlapping one
         anchors = sample['anchors'][i][positive[i]].numpy()
-        expected = iou(anchors, gts[i].bboxes.numpy()).argmax(axis=1)
+        expected = numpy_iou(anchors, gts[i].bboxes.numpy()).argmax(axis=1)
         np.testing.assert_array_equal(sample['instances'][i][positive[i]].numpy(), expected)
 
 
@@ -246,8 +238,8 @@ def test_soft_labels_are_audited_against_ignored_instances():
     torch.manual_seed(1)
     sample = head.sample_anchors(outs[0], outs[2], gts, metas, ignored)
     negative = (sample['weights'] > 0) & (sample['labels'] == head.num_classes)
-    expected = sum(int((iou(sample['anchors'][i][negative[i]].numpy(), ignored[i].bboxes.numpy()).max(axis=1)
-                        >= 0.3).sum()) for i in range(2))
+    expected = sum(int((numpy_iou(sample['anchors'][i][negative[i]].numpy(), ignored[i].bboxes.numpy())
+                        .max(axis=1) >= 0.3).sum()) for i in range(2))
     assert expected > 0 and losses['sasl_removed_negatives'] == expected
     assert losses['sasl_soft_on_removed'] == expected  # threshold 0.01: every negative has a soft label
     torch.manual_seed(1)
@@ -284,7 +276,7 @@ def test_assigned_key_pool_takes_the_positives_the_sampler_left_out():
     assert (keys['assigned'].sum(1) > 2).all()
     anchors = sample['anchors']
     for i in range(2):  # every positive of the assignment: IoU >= 0.7, or the best anchors of an annotation
-        overlaps = iou(anchors[i].numpy(), gts[i].bboxes.numpy())
+        overlaps = numpy_iou(anchors[i].numpy(), gts[i].bboxes.numpy())
         best = overlaps.max(axis=0, keepdims=True)
         expected = (overlaps.max(axis=1) >= 0.7) | ((overlaps == best) & (best >= 0.3)).any(axis=1)
         np.testing.assert_array_equal(keys['assigned'][i].numpy(), expected)

@@ -220,6 +220,29 @@ def test_negatives_on_removed_needs_ignored_instances(synthetic_root, random_che
     assert_one_line_error(result, 'no image carried ignored (removed) instances', '--keep-as-ignored')
 
 
+def test_rpn_objectness_tool_prints_each_level_and_writes_json(synthetic_root, random_checkpoint, tmp_path):
+    from qmat.datasets.missing import write_dropped
+    ann = str(tmp_path / 'dropped.json')
+    write_dropped(osp.join(synthetic_root, 'annotations', 'instances_train2019.json'), ann, 0.5, 'annotator',
+                  0, keep_as_ignored=True)
+    out = str(tmp_path / 'objectness.json')
+    result = run_in_process('tools/analysis_tools/rpn_objectness.py', SYNTHETIC_CONFIG, random_checkpoint,
+                            '--data-root', synthetic_root, '--train-ann', ann, '--out', out, '--cfg-options',
+                            'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False')
+    assert_ok(result)
+    written = json.load(open(out))
+    assert written['images'] == 8 and [row['stride'] for row in written['levels']] == [4, 8, 16, 32, 64]
+    for row in written['levels']:
+        cells = f'| {row["stride"]} | {row["dead_channels"]:.0%} | {row["annotated_anchors"]} |'
+        assert cells in result.stdout
+
+    complete = 'annotations/instances_train2019.json'
+    result = run_in_process('tools/analysis_tools/rpn_objectness.py', SYNTHETIC_CONFIG, random_checkpoint,
+                            '--data-root', synthetic_root, '--train-ann', complete, '--cfg-options',
+                            'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False')
+    assert_one_line_error(result, 'no anchor lies on an ignored (removed) flake', '--keep-as-ignored')
+
+
 def test_head_start_tool_prints_each_seed_and_the_ratio_of_the_means():
     sasl = SYNTHETIC_CONFIG.replace('_250i_', '_sasl-t0.8_250i_')
     result = run_tool('tools/analysis_tools/head_start.py', SYNTHETIC_CONFIG, sasl, '--seeds', '0', '1',
