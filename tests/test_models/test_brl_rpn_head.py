@@ -3,10 +3,10 @@ written out independently in numpy."""
 import numpy as np
 import pytest
 import torch
+from helpers import numpy_iou
 from mmdet.utils import register_all_modules
 from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
-from test_sasl_rpn_head import iou
 from test_task_modules import RPN, grid_anchors
 
 from qmat.models import BRLRPNHead
@@ -49,9 +49,9 @@ def authors_loss(confusion_weight=0.1, confusion_thresh=0.5):
     normal = confusion = bbox = 0.0
     num_pos = 0
     for boxes in (GT, np.zeros((0, 4))):
-        best = iou(anchors, boxes).max(axis=1) if len(boxes) else np.zeros(len(anchors))
+        best = numpy_iou(anchors, boxes).max(axis=1) if len(boxes) else np.zeros(len(anchors))
         positive = best >= 0.7
-        positive[iou(anchors, boxes).argmax(axis=0)] |= len(boxes) > 0  # each GT's best anchor (>= 0.3)
+        positive[numpy_iou(anchors, boxes).argmax(axis=0)] |= len(boxes) > 0  # each GT's best anchor (>= 0.3)
         num_pos += max(int(positive.sum()), 1)
         for logit, b, pos in zip(LOGITS.flatten(), best, positive):
             if pos:
@@ -84,7 +84,7 @@ def test_loss_matches_the_authors_kernel_and_head_on_every_band():
     assert sum(losses['loss_rpn_cls']).item() == pytest.approx(normal, rel=1e-6)
     assert losses['loss_rpn_confusion'].item() == pytest.approx(confusion, rel=1e-6)
     assert sum(losses['loss_rpn_bbox']).item() == pytest.approx(bbox, rel=1e-6)
-    best = iou(grid_anchors().numpy(), GT).max(axis=1)
+    best = numpy_iou(grid_anchors().numpy(), GT).max(axis=1)
     p = 1 / (1 + np.exp(-LOGITS.flatten()))
     assert losses['brl_confusion'] == (best < 0.1).sum() + 16  # the second image: all confusion anchors
     assert losses['brl_recalibrated'] == ((best < 0.1) & (p > 0.5)).sum() + (p > 0.5).sum()

@@ -1,10 +1,10 @@
 """qmat's assigners and sampler on hand-built boxes: BRL's three bands, the oracles' IoU rule."""
 import pytest
 import torch
+from helpers import numpy_iou
 from mmdet.registry import TASK_UTILS
 from mmdet.utils import register_all_modules
 from mmengine.structures import InstanceData
-from test_sasl_rpn_head import iou
 
 from qmat.models.task_modules import CONFUSION, IoUIgnoreAssigner, SelectiveIoUAssigner, SelectiveIoUSampler
 
@@ -29,7 +29,7 @@ def test_selective_assigner_puts_every_anchor_in_its_band():
     anchors = grid_anchors()
     result = SelectiveIoUAssigner(confusion_iou_thr=0.1, **RPN).assign(InstanceData(priors=anchors),
                                                                         instances(GT))
-    best = iou(anchors.numpy(), GT.numpy()).max(axis=1)
+    best = numpy_iou(anchors.numpy(), GT.numpy()).max(axis=1)
     expected = torch.tensor([1 if b >= 0.7 else -1 if b >= 0.3 else 0 if b >= 0.1 else CONFUSION
                              for b in best])
     assert result.gt_inds.tolist() == expected.tolist()
@@ -64,7 +64,7 @@ def test_iou_ignore_assigner_ignores_what_a_complete_annotation_would_not_call_b
     """A small removed flake: mmdet's IoF rule (intersection over the anchor) protects no anchor."""
     anchors = grid_anchors()
     removed = torch.tensor([[19.0, 19.0, 29.0, 29.0]])  # 10 x 10 px, about 0.39 IoU with its 16 px anchor
-    best = iou(anchors.numpy(), removed.numpy()).max(axis=1)
+    best = numpy_iou(anchors.numpy(), removed.numpy()).max(axis=1)
     plain = TASK_UTILS.build(dict(type='MaxIoUAssigner', **dict(RPN, ignore_iof_thr=0.5)))
     oracle = IoUIgnoreAssigner(**RPN)
     assert oracle.ignore_iou_thr == 0.3
