@@ -91,14 +91,15 @@ def rpn_objectness(model: torch.nn.Module, batches: Iterable[dict]) -> Dict:
                 for level, score in enumerate(cls_scores):
                     # mmdet's anchor order: location-major, base anchor minor
                     scores[level].append(score[i].permute(1, 2, 0).reshape(-1).sigmoid().cpu())
-                    for kind, mask in image_kinds.items():
-                        kinds[level][kind].append(mask.split(sizes)[level].cpu())
+                for kind, mask in image_kinds.items():
+                    for level, level_mask in enumerate(mask.cpu().split(sizes)):
+                        kinds[level][kind].append(level_mask)
     finally:
         hook.remove()
+    if scores is None:  # no batch
+        return dict(images=0, levels=[])
     levels = []
     for level, stride in enumerate(rpn.prior_generator.strides):
-        if scores is None:
-            break
         level_scores = torch.cat(scores[level]).numpy()
         masks = {kind: torch.cat(kinds[level][kind]).numpy() for kind in KINDS}
         row = dict(stride=int(stride[0]), dead_channels=float((~alive[level]).float().mean()))
